@@ -1,0 +1,3 @@
+"""booklet: patient information booklets from YAML."""
+
+__version__ = "0.1.0"

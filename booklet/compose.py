@@ -1,0 +1,410 @@
+"""Turns the handout model and a theme into a ReportLab story: one small builder per block kind."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from reportlab.lib.colors import HexColor
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    Image,
+    KeepTogether,
+    ListFlowable,
+    ListItem,
+    PageBreak,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from . import model as m
+from . import text as tx
+from .errors import BookletError
+from .flowables import FormNumber, Marker, QrCode, Question, WritingLines
+from .fonts import FontSet
+from .images import load_svg, probe, raster_for_print
+from .theme import Theme, tint
+
+#: Print resolution below which an image is not enlarged further (it would look soft).
+MIN_PRINT_DPI = 150
+NO_PADDING = [(f"{side}PADDING", (0, 0), (-1, -1), 0) for side in ("LEFT", "RIGHT", "TOP", "BOTTOM")]
+#: A table column narrower than this many body-size characters is unreadable: stack the rows instead.
+MIN_COLUMN_CHARS = 9
+
+
+def hyphenation_language(language: str) -> str:
+    try:
+        import pyphen
+    except ImportError:  # pragma: no cover - pyphen is a dependency
+        return ""
+    return pyphen.language_fallback(language.replace("-", "_")) or ""
+
+
+class Styles:
+    """Paragraph styles derived from a theme and a font family."""
+
+    def __init__(self, theme: Theme, fonts: FontSet, language: str) -> None:
+        t, p = theme.type, theme.palette
+        hyphen = hyphenation_language(language) if theme.hyphenate else ""
+        self.theme, self.fonts = theme, fonts
+
+        def style(name: str, size: float, *, bold: bool = False, color: str = p.text, **kw: object) -> ParagraphStyle:
+            """Headings and bold labels are never hyphenated; running text may be."""
+            size = max(size, t.min)
+            language = "" if bold else hyphen
+            options: dict[str, object] = dict(
+                fontName=fonts.bold if bold else fonts.regular, fontSize=size,
+                leading=size * t.leading, textColor=HexColor(color),
+                alignment=TA_LEFT, allowWidows=0, allowOrphans=0, splitLongWords=1,
+                hyphenationLang=language, embeddedHyphenation=1 if language else 0,
+                bulletFontName=fonts.regular,
+            )
+            options.update(kw)
+            return ParagraphStyle(name, **options)
+
+        body = t.size("body")
+        self.body = style("body", body, spaceAfter=theme.space["paragraph"])
+        self.item = style("item", body, spaceAfter=theme.space["paragraph"] * 0.4)
+        self.cell = style("cell", max(body - 1, t.floor))
+        self.cell_head = style("cell_head", max(body - 1, t.floor), bold=True, color=p.primary_text)
+        self.title = style("title", t.size("title"), bold=True, color=p.primary_text, leading=t.size("title") * 1.15,
+                           spaceAfter=t.size("title") * 0.5)
+        self.subtitle = style("subtitle", t.size("subtitle"), color=p.text, leading=t.size("subtitle") * 1.3,
+                              spaceAfter=theme.space["block"], hyphenationLang="")
+        self.h1 = style("h1", t.size("h1"), bold=True, color=p.primary_text, leading=t.size("h1") * 1.2,
+                        spaceBefore=theme.space["section"], spaceAfter=theme.space["paragraph"] * 1.2, keepWithNext=1)
+        self.h2 = style("h2", t.size("h2"), bold=True, color=p.primary_text, leading=t.size("h2") * 1.25,
+                        spaceBefore=theme.space["block"], spaceAfter=theme.space["paragraph"] * 0.8, keepWithNext=1)
+        self.box_title = style("box_title", max(body + 1, t.size("h2") * 0.85), bold=True,
+                               leading=max(body + 1, t.size("h2") * 0.85) * 1.25, spaceAfter=3)
+        self.label = style("label", body, bold=True, spaceAfter=2)
+        self.term = style("term", body, bold=True, spaceAfter=1, keepWithNext=1)
+        self.definition = style("definition", body, leftIndent=body, spaceAfter=theme.space["paragraph"])
+        self.small = style("small", t.size("small"), color=p.muted)
+        self.small_right = style("small_right", t.size("small"), color=p.muted, alignment=TA_RIGHT)
+        self.caption = style("caption", t.size("small") + 0.5, color=p.muted, spaceBefore=3)
+        self.toc = style("toc", body, leading=body * 1.3)
+        self.on_band = style("on_band", t.size("subtitle") * 0.85, color=p.on_primary)
+        self.on_band_bold = style("on_band_bold", t.size("subtitle") * 0.85, bold=True, color=p.on_primary)
+
+
+@dataclass
+class Composer:
+    """Builds flowables for one document; `values` fill the placeholders."""
+
+    handout: m.Handout
+    clinic: m.Clinic
+    theme: Theme
+    fonts: FontSet
+    values: dict[str, str]
+    frame_width: float
+    frame_height: float
+    styles: Styles = field(init=False)
+    #: Section headings to number on the contents page: (form name, bookmark key).
+    headings: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.styles = Styles(self.theme, self.fonts, self.handout.language)
+
+    # -- text ------------------------------------------------------------------
+    def para(self, text: str, style: ParagraphStyle) -> Paragraph:
+        return Paragraph(tx.markup(text, self.values, self.theme.emphasis), style)
+
+    def words(self, key: str) -> str:
+        return self.theme.word(key)
+
+    def literal(self, text: str, style: ParagraphStyle) -> Paragraph:
+        """A paragraph of layout text or clinic text: escaped, no emphasis marks."""
+        return Paragraph(tx.escape_text(text), style)
+
+    def grid(self, data: list[list[object]], widths: list[float], commands: list[tuple], **kw: object) -> Table:
+        """A ReportLab table whose cell font is ours (its default would be Helvetica)."""
+        table = Table(data, colWidths=widths, hAlign="LEFT", **kw)
+        table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), self.fonts.regular, self.styles.body.fontSize),
+                                   *commands]))
+        return table
+
+    # -- blocks ----------------------------------------------------------------
+    def block(self, block: m.Block) -> list[Flowable]:
+        flowables = _BUILDERS[type(block)](self, block)
+        for f in flowables:
+            f._booklet_loc = block.loc  # type: ignore[attr-defined]
+        return flowables
+
+    def paragraph(self, b: m.Paragraph) -> list[Flowable]:
+        return [self.para(b.text, self.styles.body)]
+
+    def list_of(self, items: tuple[str, ...], numbered: bool, style: ParagraphStyle | None = None) -> ListFlowable:
+        s = self.styles
+        style = style or s.item
+        size = style.fontSize
+        items_ = [ListItem(self.para(item, style)) for item in items]
+        kw: dict[str, object] = dict(
+            bulletFontName=self.fonts.bold if numbered else self.fonts.regular,
+            bulletFontSize=size, bulletColor=HexColor(self.theme.palette.primary_text),
+            leftIndent=size * (1.8 if numbered else 1.3), bulletDedent="auto",
+            spaceAfter=self.theme.space["paragraph"],
+        )
+        if numbered:
+            return ListFlowable(items_, bulletType="1", bulletFormat="%s.", **kw)
+        return ListFlowable(items_, bulletType="bullet", start="•", **kw)
+
+    def bullets(self, b: m.Bullets) -> list[Flowable]:
+        return [self.list_of(b.items, numbered=False)]
+
+    def steps(self, b: m.Steps) -> list[Flowable]:
+        return [self.list_of(b.items, numbered=True)]
+
+    def box(self, rows: list[list[Flowable]], color: str, background: str) -> Flowable:
+        """A shaded box with a coloured bar on its left; splits between rows, kept whole when it fits."""
+        pad = self.theme.type.size("body") * 0.7
+        table = self.grid([[r] for r in rows], [self.frame_width], [
+            ("BACKGROUND", (0, 0), (-1, -1), HexColor(background)),
+            ("LINEBEFORE", (0, 0), (0, -1), 4, HexColor(color)),
+            ("LEFTPADDING", (0, 0), (-1, -1), pad + 2),
+            ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+            ("TOPPADDING", (0, 0), (-1, -1), 1),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ("TOPPADDING", (0, 0), (-1, 0), pad * 0.8),
+            ("BOTTOMPADDING", (0, -1), (-1, -1), pad * 0.6),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ], splitInRow=1)
+        return KeepTogether([table, Spacer(1, self.theme.space["block"])])
+
+    def callout(self, b: m.Callout) -> list[Flowable]:
+        s = self.styles
+        color, background, symbol = self.theme.palette.callouts[b.kind]
+        label_style = ParagraphStyle("callout_label", parent=s.label, textColor=HexColor(color))
+        rows: list[list[Flowable]] = []
+        label = tx.escape_text(f"{symbol} {self.words(b.kind)}")
+        if b.title:
+            title = tx.markup(b.title, self.values, self.theme.emphasis)
+            rows.append([Paragraph(f"{label}<br/><font color='{color}'>{title}</font>", ParagraphStyle(
+                "callout_head", parent=s.box_title, textColor=HexColor(color)))])
+        else:
+            rows.append([Paragraph(label, label_style)])
+        if b.text:
+            rows.append([self.para(b.text, s.body)])
+        if b.bullets:
+            rows.append([self.list_of(b.bullets, numbered=False)])
+        return [self.box(rows, color, background)]
+
+    def key_points(self, points: tuple[str, ...]) -> Flowable:
+        p = self.theme.palette
+        head = self.literal(self.words("key_points"), ParagraphStyle("kp", parent=self.styles.box_title,
+                                                                     textColor=HexColor(p.primary_text)))
+        return self.box([[head], [self.list_of(points, numbered=False)]], p.primary, p.primary_tint)
+
+    def table(self, b: m.Table) -> list[Flowable]:
+        s = self.styles
+        ncols = len(b.columns)
+        char_width = s.cell.fontSize * 0.55
+        if self.frame_width / ncols < MIN_COLUMN_CHARS * char_width * 1.4:
+            return self.stacked_table(b)
+        widths = self.column_widths(b)
+        data = [[self.para(c, s.cell_head) for c in b.columns]]
+        data += [[self.para(c, s.cell) for c in row] for row in b.rows]
+        p = self.theme.palette
+        pad = s.cell.fontSize * 0.4
+        commands = [
+            ("BACKGROUND", (0, 0), (-1, 0), HexColor(p.primary_tint)),
+            ("LINEBELOW", (0, 0), (-1, 0), 1.2, HexColor(p.primary)),
+            ("LINEBELOW", (0, 1), (-1, -1), 0.4, HexColor(p.rule)),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), pad),
+            ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+            ("TOPPADDING", (0, 0), (-1, -1), pad * 0.8),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
+        ]
+        # Rows split between rows; only a row too tall for a page is split inside its cells.
+        longest = max(len(c) * s.cell.fontSize * 0.55 / w for row in b.rows for c, w in zip(row, widths))
+        tall = longest * s.cell.leading > self.frame_height * 0.6
+        table = self.grid(data, widths, commands, repeatRows=1, splitInRow=1 if tall else 0)
+        return [table, Spacer(1, self.theme.space["block"])]
+
+    def column_widths(self, b: m.Table) -> list[float]:
+        """Each column gets room for its longest word, the rest shared by how much text it holds."""
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        s = self.styles
+        pad = s.cell.fontSize * 0.8
+        need, share = [], []
+        for i, column in enumerate(b.columns):
+            cells = [tx.plain(row[i], self.values) for row in b.rows]
+            longest = max((stringWidth(w, self.fonts.regular, s.cell.fontSize) for c in cells for w in c.split()),
+                          default=0)
+            longest = max(longest, *(stringWidth(w, self.fonts.bold, s.cell_head.fontSize)
+                                     for w in tx.plain(column, self.values).split()))
+            need.append(min(longest + pad, self.frame_width * 0.45))
+            share.append(sum(len(c) for c in cells) / len(cells) + 4)
+        spare = self.frame_width - sum(need)
+        if spare <= 0:
+            return [self.frame_width * n / sum(need) for n in need]
+        return [n + spare * w / sum(share) for n, w in zip(need, share)]
+
+    def stacked_table(self, b: m.Table) -> list[Flowable]:
+        """Each row as 'column: value' lines, for tables too wide for the page at this text size."""
+        s = self.styles
+        p = self.theme.palette
+        out: list[Flowable] = []
+        for row in b.rows:
+            rows = [[Paragraph(f"<b>{tx.markup(col, self.values, self.theme.emphasis)}:</b> "
+                               f"{tx.markup(cell, self.values, self.theme.emphasis)}", s.cell)]
+                    for col, cell in zip(b.columns, row)]
+            out.append(self.box(rows, p.rule, tint(p.primary, 0.06)))
+        return out
+
+    def image(self, b: m.Image) -> list[Flowable]:
+        info = probe(b.path)
+        width = self.frame_width * b.width
+        if info.kind == "svg":
+            flowable = self.svg(b.path, width, self.frame_height * 0.8)
+        else:
+            # Never enlarge past MIN_PRINT_DPI: a small picture stays small rather than blurred.
+            width = min(width, info.width_px / MIN_PRINT_DPI * 72)
+            height = width * info.height_px / info.width_px
+            limit = self.frame_height * 0.8
+            if height > limit:
+                width, height = width * limit / height, limit
+            data, _, _ = raster_for_print(b.path, round(width, 1), round(height, 1))
+            import io
+
+            flowable = Image(io.BytesIO(data), width=width, height=height)
+        flowable.hAlign = "LEFT"
+        parts: list[Flowable] = [flowable]
+        if b.caption:
+            parts.append(self.para(b.caption, self.styles.caption))
+        return [KeepTogether(parts), Spacer(1, self.theme.space["block"])]
+
+    def svg(self, path, width: float, max_height: float) -> Flowable:  # type: ignore[no-untyped-def]
+        import copy
+
+        from reportlab.graphics.shapes import Group, String
+
+        drawing = copy.deepcopy(load_svg(path))
+        scale = min(width / drawing.width, max_height / drawing.height)
+        stack = [drawing]
+        while stack:  # SVG text must use the embedded font, never a standard-14 one
+            node = stack.pop()
+            for child in getattr(node, "contents", []):
+                if isinstance(child, String):
+                    child.fontName = self.fonts.regular
+                    for ch in child.text:
+                        if not self.fonts.can_draw(ch):
+                            raise BookletError.at(str(path), f"the SVG's text has '{ch}' (U+{ord(ch):04X}), "
+                                                  f"which the font {self.fonts.label} cannot draw")
+                elif isinstance(child, Group):
+                    stack.append(child)
+        drawing.scale(scale, scale)
+        drawing.width *= scale
+        drawing.height *= scale
+        return drawing
+
+    def questions(self, b: m.Questions) -> list[Flowable]:
+        p = self.theme.palette
+        out: list[Flowable] = [
+            Question(self.para(q, self.styles.body), self.theme.checkbox, self.theme.writing_lines,
+                     self.theme.note_gap, p.rule, p.primary_text)
+            for q in b.items
+        ]
+        out.append(Spacer(1, self.theme.space["block"]))
+        return out
+
+    def notes(self, b: m.Notes) -> list[Flowable]:
+        return [WritingLines(b.lines, self.theme.note_gap, self.theme.palette.rule),
+                Spacer(1, self.theme.space["block"])]
+
+    def glossary(self, b: m.Glossary) -> list[Flowable]:
+        out: list[Flowable] = []
+        for term, meaning in b.entries:
+            out.append(self.para(term, self.styles.term))
+            out.append(self.para(meaning, self.styles.definition))
+        return out
+
+    def qr(self, b: m.Qr) -> list[Flowable]:
+        s = self.styles
+        size = max(28 * 72 / 25.4, s.body.fontSize * 7)
+        url = tx.fill_plain(b.url, self.values)
+        text: list[Flowable] = []
+        if b.caption:
+            text.append(self.para(b.caption, s.label))
+        text.append(self.literal(f"{self.words('scan')}:", s.small))
+        text.append(self.literal(url, ParagraphStyle("url", parent=s.small, textColor=HexColor(s.theme.palette.text))))
+        gap = s.body.fontSize
+        if self.frame_width - size - gap < s.body.fontSize * 10:  # too narrow side by side: stack
+            return [KeepTogether([QrCode(url, size), Spacer(1, 4), *text]), Spacer(1, self.theme.space["block"])]
+        table = self.grid([[QrCode(url, size), text]], [size + gap, self.frame_width - size - gap],
+                          [("VALIGN", (0, 0), (-1, -1), "MIDDLE"), *NO_PADDING])
+        return [table, Spacer(1, self.theme.space["block"])]
+
+    def page_break(self, b: m.PageBreak) -> list[Flowable]:
+        return [PageBreak()]
+
+    # -- document parts ----------------------------------------------------------
+    def heading(self, text: str, key: str, level: int = 0, numbered: bool = True) -> list[Flowable]:
+        """A section heading with its bookmark; its page number goes to the contents page."""
+        title = tx.plain(text, self.values)
+        form = f"toc{len(self.headings)}"
+        if numbered:
+            self.headings.append((form, key, text))
+
+        def mark(canv) -> None:  # type: ignore[no-untyped-def]
+            canv.bookmarkPage(key)
+            canv.addOutlineEntry(title, key, level=level, closed=False)
+            if numbered:
+                canv.record_page_number(form)
+
+        return [CondPageBreak(self.frame_height * 0.18), Marker(mark), self.para(text, self.styles.h1)]
+
+    def heading_plain(self, text: str, key: str) -> list[Flowable]:
+        """A heading the layout writes itself (not numbered in the contents)."""
+        title = text
+
+        def mark(canv) -> None:  # type: ignore[no-untyped-def]
+            canv.bookmarkPage(key)
+            canv.addOutlineEntry(title, key, level=0, closed=False)
+
+        return [Marker(mark), self.literal(text, self.styles.h1)]
+
+    def key_points_list(self, points: tuple[str, ...], style: ParagraphStyle) -> Flowable:
+        return self.list_of(points, numbered=False, style=style)
+
+    def contents(self) -> list[Flowable]:
+        s = self.styles
+        number_width = s.toc.fontSize * 2.6
+        rows = []
+        for form, _key, text in self.headings:
+            rows.append([self.para(text, s.toc), FormNumber(form, number_width, s.toc.leading)])
+        table = self.grid(rows, [self.frame_width - number_width, number_width], [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), s.toc.fontSize * 0.35),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), s.toc.fontSize * 0.35),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.4, HexColor(self.theme.palette.rule)),
+        ])
+        return [self.literal(self.words("contents"), s.h1), table]
+
+
+_BUILDERS: dict[type, Callable[[Composer, m.Block], list[Flowable]]] = {  # type: ignore[dict-item]
+    m.Paragraph: Composer.paragraph,
+    m.Bullets: Composer.bullets,
+    m.Steps: Composer.steps,
+    m.Callout: Composer.callout,
+    m.Table: Composer.table,
+    m.Image: Composer.image,
+    m.Questions: Composer.questions,
+    m.Notes: Composer.notes,
+    m.Glossary: Composer.glossary,
+    m.Qr: Composer.qr,
+    m.PageBreak: Composer.page_break,
+}
+
+
+def number_of_lines(height: float, gap: float) -> int:
+    return max(1, math.floor(height / gap))

@@ -1,0 +1,270 @@
+"""Composes the folded patient booklet: cover, contents, at a glance, sections, notes, back page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from reportlab.lib.colors import HexColor
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, NextPageTemplate, PageBreak, Paragraph, Spacer
+
+from . import __version__
+from . import model as m
+from . import text as tx
+from .compose import Composer
+from .flowables import WritingLines
+from .fonts import FontSet
+from .images import load_svg, probe, raster_for_print
+from .render import DocumentSpec, Metadata, NumberStyle, PadTo
+from .theme import Theme
+
+MM = 72 / 25.4
+#: Pages in a saddle-stitched booklet come in fours (one folded sheet is four pages).
+SADDLE_STITCH = 4
+#: Sections needed before a contents page helps.
+CONTENTS_FROM = 3
+
+
+def format_date(date: dt.date | None, language: str) -> str:
+    if date is None:
+        return ""
+    if language.split("-")[0] == "en":
+        return f"{date.day} {date.strftime('%B')} {date.year}"
+    return date.isoformat()
+
+
+@dataclass
+class Page:
+    """Page geometry for one theme."""
+
+    width: float
+    height: float
+    left: float
+    right: float
+    top: float
+    bottom: float
+
+    @classmethod
+    def of(cls, theme: Theme) -> Page:
+        w, h = theme.page
+        side = max(theme.margins["inner"], theme.margins["outer"])
+        return cls(w, h, side, side, theme.margins["top"], theme.margins["bottom"])
+
+    @property
+    def frame(self) -> tuple[float, float, float, float]:
+        return (self.left, self.bottom, self.width - self.left - self.right, self.height - self.top - self.bottom)
+
+
+class Furniture:
+    """What is drawn on every page around the story: bands, logo, footers."""
+
+    def __init__(self, c: Composer, page: Page) -> None:
+        self.c = c
+        self.page = page
+        self.logo_height = (14 if c.theme.type.min < 16 else 22) * MM
+
+    # cover ---------------------------------------------------------------------
+    def band_height(self) -> float:
+        return self.page.height * 0.2
+
+    def cover(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
+        c, p, pg = self.c, self.c.theme.palette, self.page
+        canvas.saveState()
+        band = self.band_height()
+        canvas.setFillColor(HexColor(p.primary))
+        canvas.rect(0, 0, pg.width, band, stroke=0, fill=1)
+        canvas.setFillColor(HexColor(p.accent))
+        canvas.rect(0, band, pg.width, 3, stroke=0, fill=1)
+        top = pg.height - pg.top
+        width = pg.width - pg.left - pg.right
+        logo_w = 0.0
+        if c.clinic.logo is not None:
+            logo_w = self.draw_logo(canvas, pg.width - pg.right, top, width * 0.5, self.logo_height)
+        if c.clinic.name:
+            s = ParagraphStyle("clinic", parent=c.styles.label, textColor=HexColor(p.primary_text))
+            para = c.literal(c.clinic.name, s)
+            _, h = para.wrap(width - logo_w - 8, self.logo_height * 2)
+            para.drawOn(canvas, pg.left, top - h)
+        if c.handout.audience:
+            para = c.para(c.handout.audience, c.styles.on_band)
+            _, h = para.wrap(width, band)
+            para.drawOn(canvas, pg.left, (band - h) / 2)
+        canvas.restoreState()
+
+    def draw_logo(self, canvas: Canvas, right: float, top: float, max_w: float, max_h: float) -> float:
+        """Draw the clinic logo with its top-right corner at (right, top); returns its width."""
+        path = self.c.clinic.logo
+        assert path is not None
+        info = probe(path)
+        scale = min(max_w / info.width_px, max_h / info.height_px)
+        if info.kind == "svg":
+            from reportlab.graphics import renderPDF
+
+            drawing = self.c.svg(path, max_w, max_h)
+            renderPDF.draw(drawing, canvas, right - drawing.width, top - drawing.height)
+            return drawing.width
+        w, h = info.width_px * scale, info.height_px * scale
+        data, _, _ = raster_for_print(path, round(w, 1), round(h, 1))
+        from reportlab.lib.utils import ImageReader
+
+        canvas.drawImage(ImageReader(io.BytesIO(data)), right - w, top - h, w, h, mask="auto")
+        return w
+
+    # inner pages -------------------------------------------------------------------
+    def inner(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
+        c, p, pg = self.c, self.c.theme.palette, self.page
+        canvas.saveState()
+        canvas.setFillColor(HexColor(p.primary))
+        canvas.rect(0, pg.height - 2.5 * MM, pg.width, 2.5 * MM, stroke=0, fill=1)
+        s = c.styles
+        width = pg.width - pg.left - pg.right
+        number = Paragraph(tx.escape_text(f"{c.words('page')} {canvas.getPageNumber()}"), s.small_right)
+        nw = s.small.fontSize * 6
+        parts = [tx.plain(c.handout.title, c.values)]
+        if c.handout.reference:
+            parts.append(c.handout.reference)
+        label = c.literal(" · ".join(parts), s.small)
+        _, lh = label.wrap(width - nw, pg.bottom)
+        baseline_top = pg.bottom * 0.62
+        label.drawOn(canvas, pg.left, baseline_top - lh)
+        _, nh = number.wrap(nw, pg.bottom)
+        number.drawOn(canvas, pg.left + width - nw, baseline_top - nh)
+        if c.theme.footer_rule:
+            canvas.setStrokeColor(HexColor(p.rule))
+            canvas.setLineWidth(0.5)
+            canvas.line(pg.left, baseline_top + 4, pg.left + width, baseline_top + 4)
+        canvas.restoreState()
+
+    def back(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
+        p, pg = self.c.theme.palette, self.page
+        canvas.saveState()
+        canvas.setFillColor(HexColor(p.primary))
+        canvas.rect(0, 0, pg.width, pg.bottom * 0.55, stroke=0, fill=1)
+        canvas.setFillColor(HexColor(p.accent))
+        canvas.rect(0, pg.bottom * 0.55, pg.width, 3, stroke=0, fill=1)
+        canvas.restoreState()
+
+
+def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: FontSet,
+                    values: dict[str, str]) -> DocumentSpec:
+    page = Page.of(theme)
+    x, y, w, h = page.frame
+    c = Composer(handout, clinic, theme, fonts, values, w, h)
+    furniture = Furniture(c, page)
+    cover_top = page.height - page.top - furniture.logo_height - 10 * MM
+    cover_bottom = furniture.band_height() + 10 * MM
+    frames = {
+        "cover": (x, cover_bottom, w, cover_top - cover_bottom),
+        "inner": page.frame,
+        "back": (x, page.bottom, w, page.height - page.top - page.bottom),
+    }
+    s = c.styles
+
+    def story(back_pages: int) -> list[Flowable]:
+        """Fresh flowables each time: ReportLab changes them as it lays them out."""
+        c.headings = []
+        sections: list[Flowable] = []
+        for number, section in enumerate(handout.sections, 1):
+            sections += c.heading(section.heading, f"s{number}")
+            if section.key_points:
+                sections.append(c.key_points(section.key_points))
+            for block in section.body:
+                sections += c.block(block)
+        out: list[Flowable] = [Spacer(1, (cover_top - cover_bottom) * 0.12)]
+        out.append(c.para(handout.title, s.title))
+        if handout.subtitle:
+            out.append(c.para(handout.subtitle, s.subtitle))
+        out += [NextPageTemplate("inner"), PageBreak()]
+        if len(handout.sections) >= CONTENTS_FROM:
+            out += c.contents()
+            out.append(PageBreak())
+        if handout.summary:
+            out += at_a_glance(c)
+            out.append(PageBreak())
+        out += sections
+        out.append(PadTo(SADDLE_STITCH, back_pages, lambda: notes_page(c, h)))
+        out += [NextPageTemplate("back"), PageBreak()]
+        out += back_matter(c)
+        return out
+
+    return DocumentSpec(
+        page=(page.width, page.height),
+        frames=frames,
+        decorate={"cover": furniture.cover, "inner": furniture.inner, "back": furniture.back},
+        story=story,
+        metadata=metadata(handout, clinic, values),
+        numbers=NumberStyle(fonts.regular, s.toc.fontSize, theme.palette.text, s.toc.fontSize * 2.6, s.toc.leading),
+        multiple_of=SADDLE_STITCH,
+        source=handout.loc,
+    )
+
+
+def metadata(handout: m.Handout, clinic: m.Clinic, values: dict[str, str]) -> Metadata:
+    author = clinic.name or ", ".join(handout.authors)
+    keywords = ", ".join(filter(None, [handout.reference, f"version {handout.version}" if handout.version else ""]))
+    return Metadata(
+        title=tx.plain(handout.title, values),
+        author=author,
+        subject=tx.plain(handout.subtitle, values),
+        keywords=keywords,
+        language=handout.language,
+        creator=f"booklet {__version__}",
+    )
+
+
+def at_a_glance(c: Composer) -> list[Flowable]:
+    style = ParagraphStyle("glance", parent=c.styles.item, spaceAfter=c.theme.space["paragraph"])
+    return [
+        *c.heading_plain(c.words("at_a_glance"), "glance"),
+        c.key_points_list(c.handout.summary, style),
+    ]
+
+
+def notes_page(c: Composer, frame_height: float) -> list[Flowable]:
+    heading = c.literal(c.words("notes"), c.styles.h1)
+    _, hh = heading.wrap(c.frame_width, frame_height)
+    space = frame_height - hh - c.styles.h1.spaceAfter - 4
+    lines = max(1, int(space // c.theme.note_gap))
+    return [PageBreak(), heading, WritingLines(lines, c.theme.note_gap, c.theme.palette.rule)]
+
+
+def back_matter(c: Composer) -> list[Flowable]:
+    h, cl, s = c.handout, c.clinic, c.styles
+    out: list[Flowable] = []
+    if cl.name:
+        out.append(c.literal(cl.name, ParagraphStyle("clinic_name", parent=s.h2, spaceBefore=0)))
+        if cl.address:
+            out.append(c.literal(cl.address, s.body))
+        lines = [(c.words("phone"), cl.phone), (c.words("email"), cl.email),
+                 (c.words("website"), cl.website), (c.words("hours"), cl.hours)]
+        for label, value in lines:
+            if value:
+                out.append(Paragraph(f"<b>{tx.escape_text(label)}:</b> {tx.escape_text(value)}",
+                                     ParagraphStyle("contact", parent=s.body, spaceAfter=2)))
+        if cl.urgent:
+            color, background, symbol = c.theme.palette.callouts["urgent"]
+            label = ParagraphStyle("urgent_label", parent=s.label, textColor=HexColor(color))
+            out.append(Spacer(1, c.theme.space["paragraph"]))
+            out.append(c.box([[c.literal(f"{symbol} {c.words('urgent_help')}", label)],
+                              [c.literal(cl.urgent, s.body)]], color, background))
+    if h.sources:
+        out.append(c.literal(c.words("sources"), s.h2))
+        out.append(c.list_of(h.sources, numbered=False, style=s.item))
+    facts = [(c.words("reference"), h.reference), (c.words("version"), h.version),
+             (c.words("published"), format_date(h.published, h.language)),
+             (c.words("review_by"), format_date(h.review_by, h.language)),
+             (c.words("authors"), ", ".join(tx.plain(a, c.values) for a in h.authors))]
+    shown = [f"<b>{tx.escape_text(label)}:</b> {tx.escape_text(value)}" for label, value in facts if value]
+    if shown:
+        out.append(Spacer(1, c.theme.space["block"]))
+        for line in shown:
+            out.append(Paragraph(line, ParagraphStyle("fact", parent=s.small, textColor=HexColor(c.theme.palette.text),
+                                                      spaceAfter=1)))
+    if cl.alternative_formats:
+        out.append(Spacer(1, c.theme.space["block"]))
+        out.append(c.box([[c.literal(cl.alternative_formats, s.body)]], c.theme.palette.primary,
+                         c.theme.palette.primary_tint))
+    return out

@@ -1,0 +1,160 @@
+"""Small custom flowables: writing lines, questions with checkboxes, QR codes, contents numbers."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from reportlab.lib.colors import HexColor
+from reportlab.platypus import Flowable, Paragraph
+
+
+class WritingLines(Flowable):
+    """Ruled lines to write on; splits between lines across pages."""
+
+    def __init__(self, count: int, gap: float, color: str, first_gap: float | None = None) -> None:
+        super().__init__()
+        self.count = count
+        self.gap = gap
+        self.color = color
+        self.first_gap = gap if first_gap is None else first_gap
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = avail_width
+        self.height = self.first_gap + self.gap * (self.count - 1) + 2
+        return self.width, self.height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        fit = int((avail_height - 2 - self.first_gap) // self.gap) + 1
+        if fit < 1 or fit >= self.count:
+            return []
+        return [WritingLines(fit, self.gap, self.color, self.first_gap),
+                WritingLines(self.count - fit, self.gap, self.color)]
+
+    def draw(self) -> None:
+        c = self.canv
+        c.setStrokeColor(HexColor(self.color))
+        c.setLineWidth(0.6)
+        y = self.height - self.first_gap
+        for _ in range(self.count):
+            c.line(0, y, self.width, y)
+            y -= self.gap
+
+
+class Question(Flowable):
+    """A checkbox, the question, and lines to write the answer on; kept on one page."""
+
+    def __init__(self, para: Paragraph, box: float, lines: int, gap: float, color: str, box_color: str) -> None:
+        super().__init__()
+        self.para = para
+        self.box = box
+        self.lines = lines
+        self.gap = gap
+        self.color = color
+        self.box_color = box_color
+        self.indent = box * 1.8
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = avail_width
+        _, self.text_height = self.para.wrap(avail_width - self.indent, avail_height)
+        self.height = self.text_height + self.gap * self.lines + 4
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c = self.canv
+        top = self.height
+        first_line = self.para.blPara.lines and self.para.style.leading or self.box
+        c.setStrokeColor(HexColor(self.box_color))
+        c.setLineWidth(1.2)
+        box_y = top - first_line + (first_line - self.box) / 2 - self.box * 0.12
+        c.rect(0, box_y, self.box, self.box, stroke=1, fill=0)
+        self.para.drawOn(c, self.indent, top - self.text_height)
+        c.setStrokeColor(HexColor(self.color))
+        c.setLineWidth(0.6)
+        y = top - self.text_height - self.gap
+        for _ in range(self.lines):
+            c.line(self.indent, y, self.width, y)
+            y -= self.gap
+
+
+@lru_cache(maxsize=256)
+def qr_runs(data: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+    """The QR matrix for `data` as horizontal runs (row, first column, length) of dark modules."""
+    from reportlab.graphics.barcode import qrencoder
+
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(data)
+    code.make()
+    n = code.getModuleCount()
+    runs = []
+    for row in range(n):
+        col = 0
+        while col < n:
+            if code.isDark(row, col):
+                start = col
+                while col < n and code.isDark(row, col):
+                    col += 1
+                runs.append((row, start, col - start))
+            else:
+                col += 1
+    return n, tuple(runs)
+
+
+class QrCode(Flowable):
+    """A QR code drawn as one path (not one rectangle per module), with a quiet zone."""
+
+    QUIET = 4  # modules of white border the QR standard asks for
+
+    def __init__(self, data: str, size: float, link: bool = True) -> None:
+        super().__init__()
+        self.data = data
+        self.size = size
+        self.link = link
+        self.width = self.height = size
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.size, self.size
+
+    def draw(self) -> None:
+        n, runs = qr_runs(self.data)
+        module = self.size / (n + 2 * self.QUIET)
+        c = self.canv
+        path = c.beginPath()
+        for row, col, length in runs:
+            x = (col + self.QUIET) * module
+            y = self.size - (row + 1 + self.QUIET) * module
+            path.rect(x, y, length * module, module)
+        c.setFillColor(HexColor("#000000"))
+        c.drawPath(path, stroke=0, fill=1)
+        if self.link:
+            c.linkURL(self.data, (0, 0, self.size, self.size), relative=1, thickness=0)
+
+
+class FormNumber(Flowable):
+    """Draws a named form defined later (a contents page number known only after layout)."""
+
+    def __init__(self, name: str, width: float, height: float) -> None:
+        super().__init__()
+        self.name = name
+        self.width = width
+        self.height = height
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.doForm(self.name)
+
+
+class Marker(Flowable):
+    """Zero-size flowable that runs a callback with the canvas when drawn (bookmarks, page records)."""
+
+    def __init__(self, on_draw) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self.on_draw = on_draw
+        self.width = self.height = 0
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.on_draw(self.canv)

@@ -1,0 +1,108 @@
+"""Reads local images safely and prepares them for the page at no more than 300 dpi."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import BookletError
+
+#: Larger images are refused before decoding: a photo needs no more (and bombs need far more).
+MAX_PIXELS = 40_000_000
+#: Print resolution: more than this is wasted bytes at the placed size.
+TARGET_DPI = 300
+MAX_SVG_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    kind: str  # "png", "jpeg" or "svg"
+    width_px: int
+    height_px: int
+
+
+@lru_cache(maxsize=64)
+def probe(path: Path) -> ImageInfo:
+    """Size and kind of an image file, from its header only; BookletError if unusable."""
+    if path.suffix.lower() == ".svg":
+        drawing = load_svg(path)
+        return ImageInfo("svg", int(drawing.width), int(drawing.height))
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            fmt = (im.format or "").lower()
+            width, height = im.size
+    except UnidentifiedImageError:
+        raise BookletError.at(str(path), "the file is not a PNG or JPEG image",
+                              "save the picture as PNG or JPEG and try again") from None
+    except OSError as exc:
+        raise BookletError.at(str(path), f"the image cannot be read ({exc})") from None
+    if fmt not in ("png", "jpeg"):
+        raise BookletError.at(str(path), f"the image is {fmt.upper() or 'of an unknown kind'}; use PNG, JPEG or SVG")
+    if width * height > MAX_PIXELS:
+        raise BookletError.at(str(path), f"the image is {width} x {height} pixels, over the limit of "
+                              f"{MAX_PIXELS // 1_000_000} megapixels",
+                              "make it smaller; 2,000 pixels across is plenty for a booklet")
+    return ImageInfo(fmt, width, height)
+
+
+@lru_cache(maxsize=64)
+def raster_for_print(path: Path, width_pt: float, height_pt: float) -> tuple[bytes, int, int]:
+    """Image bytes downsampled to TARGET_DPI at the placed size (never upscaled)."""
+    from PIL import Image
+
+    info = probe(path)
+    max_w = max(1, round(width_pt / 72 * TARGET_DPI))
+    max_h = max(1, round(height_pt / 72 * TARGET_DPI))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(path) as im:
+                im.load()
+                if im.mode not in ("RGB", "RGBA", "L", "LA"):
+                    im = im.convert("RGBA" if "transparency" in im.info or im.mode == "P" else "RGB")
+                if info.width_px > max_w or info.height_px > max_h:
+                    im = im.copy()
+                    im.thumbnail((max_w, max_h), Image.Resampling.LANCZOS)
+                if im.mode in ("RGBA", "LA"):
+                    # Flatten onto white: paper is white, and it keeps the PDF simple.
+                    background = Image.new("RGB", im.size, (255, 255, 255))
+                    background.paste(im, mask=im.getchannel("A"))
+                    im = background
+                out = io.BytesIO()
+                if info.kind == "jpeg":
+                    im.save(out, "JPEG", quality=90, optimize=True)
+                else:
+                    im.save(out, "PNG", optimize=False)
+                return out.getvalue(), im.size[0], im.size[1]
+        except (OSError, Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+            raise BookletError.at(str(path), f"the image cannot be read ({exc})") from None
+
+
+@lru_cache(maxsize=64)
+def load_svg(path: Path):  # type: ignore[no-untyped-def]
+    """An SVG as a ReportLab Drawing; it may not reach files outside its own folder."""
+    from svglib.svglib import svg2rlg
+
+    try:
+        if path.stat().st_size > MAX_SVG_BYTES:
+            raise BookletError.at(str(path), "the SVG file is larger than 2 MB", "simplify the drawing")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import logging
+
+            logging.getLogger("svglib.svglib").setLevel(logging.CRITICAL)
+            drawing = svg2rlg(str(path), external_reference_root=str(path.parent))
+    except BookletError:
+        raise
+    except Exception as exc:  # svglib raises many kinds on a broken file
+        raise BookletError.at(str(path), f"the SVG cannot be read ({type(exc).__name__})",
+                              "open it in a drawing program and save it again as plain SVG") from None
+    if drawing is None or not drawing.width or not drawing.height:
+        raise BookletError.at(str(path), "the SVG cannot be read or has no size",
+                              "give the <svg> element a width and height or a viewBox")
+    return drawing

@@ -1,0 +1,152 @@
+"""Lays a composed story out on pages and returns the PDF bytes: invariant, fonts embedded."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from reportlab import rl_config
+from reportlab.lib.colors import HexColor
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+from reportlab.platypus.doctemplate import LayoutError
+
+from .errors import BookletError, Loc
+
+rl_config.useA85 = 0  # binary streams: ASCII85 only makes files 25% bigger
+rl_config.trustedHosts = None  # never fetch anything from the network
+rl_config.trustedSchemes = ["file"]
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str
+    author: str
+    subject: str
+    keywords: str
+    language: str
+    creator: str
+
+
+@dataclass(frozen=True)
+class NumberStyle:
+    """How page numbers on the contents page are drawn once they are known."""
+
+    font: str
+    size: float
+    color: str
+    width: float
+    height: float
+
+
+@dataclass
+class DocumentSpec:
+    """Everything render needs: page geometry, decorations per template, and the story."""
+
+    page: tuple[float, float]
+    frames: dict[str, tuple[float, float, float, float]]  # template -> (x, y, width, height)
+    decorate: dict[str, Callable[[Canvas, BaseDocTemplate], None]]
+    story: Callable[[int], list[Flowable]]  # takes the number of pages the back matter needs
+    metadata: Metadata
+    numbers: NumberStyle
+    multiple_of: int = 1
+    source: Loc = field(default_factory=lambda: Loc("<input>"))
+
+
+class PadTo(Flowable):
+    """Marks where blank lined pages go so the page count becomes a multiple of N."""
+
+    def __init__(self, multiple: int, pages_after: int, make_page: Callable[[], list[Flowable]]) -> None:
+        super().__init__()
+        self.multiple = multiple
+        self.pages_after = pages_after
+        self.make_page = make_page
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        pass
+
+
+class _Canvas(Canvas):
+    """Records where headings land and draws the contents page numbers at the end."""
+
+    numbers: NumberStyle
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self._page_numbers: dict[str, int] = {}
+
+    def record_page_number(self, form: str) -> None:
+        self._page_numbers[form] = self.getPageNumber()
+
+    def save(self) -> None:
+        s = self.numbers
+        for form, page in self._page_numbers.items():
+            self.beginForm(form, 0, 0, s.width, s.height)
+            self.setFillColor(HexColor(s.color))
+            self.setFont(s.font, s.size)
+            self.drawRightString(s.width, s.height - s.size * 0.95, str(page))
+            self.endForm()
+        super().save()
+
+
+class _Doc(BaseDocTemplate):
+    def __init__(self, buffer: io.BytesIO, spec: DocumentSpec, **kw) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(buffer, **kw)
+        self.spec = spec
+        self.current: Flowable | None = None
+        self.pad_page = 0
+        self.pad_inserted = 0
+
+    def handle_flowable(self, flowables: list[Flowable]) -> None:
+        first = flowables[0]
+        if isinstance(first, PadTo):
+            flowables.pop(0)
+            self.pad_page = self.page
+            missing = -(self.page + first.pages_after) % first.multiple
+            self.pad_inserted = missing
+            for _ in range(missing):
+                flowables[0:0] = first.make_page()
+            return
+        self.current = first
+        super().handle_flowable(flowables)
+
+
+def render(spec: DocumentSpec) -> tuple[bytes, int]:
+    """Build the document; returns the PDF bytes and the page count."""
+    back_pages = 1
+    for _ in range(3):
+        pdf, pages, actual_back_pages = _build(spec, back_pages)
+        if spec.multiple_of == 1 or pages % spec.multiple_of == 0:
+            return pdf, pages
+        back_pages = actual_back_pages  # the back matter ran longer than guessed: pad again
+    raise AssertionError(f"page count {pages} is not a multiple of {spec.multiple_of}")
+
+
+def _build(spec: DocumentSpec, back_pages: int) -> tuple[bytes, int, int]:
+    buffer = io.BytesIO()
+    md = spec.metadata
+    doc = _Doc(
+        buffer, spec, pagesize=spec.page, invariant=1, pageCompression=1,
+        title=md.title, author=md.author, subject=md.subject, keywords=md.keywords,
+        creator=md.creator, producer=md.creator, lang=md.language, displayDocTitle=1,
+        initialFontName=spec.numbers.font, showBoundary=0,
+        leftMargin=0, rightMargin=0, topMargin=0, bottomMargin=0,
+    )
+    templates = []
+    for name, (x, y, w, h) in spec.frames.items():
+        frame = Frame(x, y, w, h, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id=name)
+        templates.append(PageTemplate(id=name, frames=[frame], onPage=spec.decorate.get(name), pagesize=spec.page))
+    doc.addPageTemplates(templates)
+    canvas_class = type("BookletCanvas", (_Canvas,), {"numbers": spec.numbers})
+    try:
+        doc.build(spec.story(back_pages), canvasmaker=canvas_class)
+    except LayoutError as exc:
+        loc = getattr(doc.current, "_booklet_loc", spec.source)
+        raise BookletError.at(loc, "this block is too large to fit on a page",
+                              "split it into smaller parts (a long table into two, a big picture smaller)") from exc
+    total = doc.page
+    return buffer.getvalue(), total, total - doc.pad_page - doc.pad_inserted

@@ -1,0 +1,252 @@
+"""Reads YAML files safely into a tree of nodes that remember their file:line:col.
+
+No Python objects are ever constructed and no implicit typing happens: every
+scalar stays text until validation asks for a number, a date or a flag, so
+`no`, `1.10` and `12:30` mean what the author typed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import BookletError, Loc
+
+#: A handout is a few pages of text; anything bigger is a mistake or an attack.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+#: The content format nests at most about six levels (sections > body > callout > bullets).
+MAX_DEPTH = 12
+
+try:  # libyaml's parser is much faster where it is installed
+    from yaml import CParser as _EventSource
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+
+    class _EventSource(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+
+
+@dataclass
+class Node:
+    """A YAML value with its position."""
+
+    loc: Loc
+
+
+@dataclass
+class Scalar(Node):
+    text: str = ""
+    #: True for plain (unquoted) scalars, which may stand for null, numbers or flags.
+    plain: bool = True
+
+    @property
+    def is_null(self) -> bool:
+        return self.plain and self.text in ("", "~", "null", "Null", "NULL")
+
+
+@dataclass
+class Sequence(Node):
+    items: list[Node] = field(default_factory=list)
+
+
+@dataclass
+class Mapping(Node):
+    items: list[tuple[Scalar, Node]] = field(default_factory=list)
+
+
+def kind_of(node: Node) -> str:
+    """The YAML kind of a node in words, for messages."""
+    if isinstance(node, Mapping):
+        return "a mapping (key: value lines)"
+    if isinstance(node, Sequence):
+        return "a list"
+    if isinstance(node, Scalar) and node.is_null:
+        return "nothing"
+    return "text"
+
+
+def read_text(path: Path, label: str | None = None) -> str:
+    """The file's text as NFC Unicode with \\n line ends, or a BookletError saying why not."""
+    name = label or str(path)
+    try:
+        if path.is_dir():
+            raise BookletError.at(name, "this is a folder, not a YAML file")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise BookletError.at(name, "file not found", "check the file name and folder") from None
+    except OSError as exc:
+        raise BookletError.at(name, f"cannot read the file ({exc.strerror})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise BookletError.at(
+            name,
+            f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB",
+            "a handout is text; split it or take out embedded data",
+        )
+    return decode(data, name)
+
+
+def decode(data: bytes, name: str) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise BookletError.at(
+                name, "the file says it is UTF-16 but is not valid UTF-16", _SAVE_AS
+            ) from None
+    else:
+        if data.startswith(codecs.BOM_UTF8):
+            data = data[len(codecs.BOM_UTF8):]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            raise BookletError.at(
+                Loc(name, line, col), "the file is not UTF-8 text (or is not a text file)", _SAVE_AS
+            ) from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise BookletError.at(
+            Loc(name, line, 1), "the file contains NUL bytes: it is not a text file", _SAVE_AS
+        )
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise BookletError.at(name, "the file is empty", "write the handout in it, or pick another file")
+    return unicodedata.normalize("NFC", text)
+
+
+_SAVE_AS = "save it from your editor as 'UTF-8' text (in Word: Save As > Plain Text > UTF-8)"
+
+
+def parse(text: str, name: str) -> Node:
+    """Parse one YAML document into nodes. Anchors, aliases, tags and deep nesting are refused."""
+    source = _EventSource(text)
+    stack: list[Node] = []
+    pending_key: list[Scalar | None] = []
+    root: Node | None = None
+    try:
+        while True:
+            event = source.get_event()
+            if isinstance(event, yaml.StreamEndEvent):
+                break
+            if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentEndEvent)):
+                continue
+            loc = _loc(name, event)
+            if isinstance(event, yaml.DocumentStartEvent):
+                if root is not None:
+                    raise BookletError.at(
+                        loc, "the file holds more than one YAML document", "remove the '---' line"
+                    )
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                raise BookletError.at(
+                    loc,
+                    f"YAML aliases (*{event.anchor}) are not allowed in a handout",
+                    "write the text out in full where it is needed",
+                )
+            anchor = getattr(event, "anchor", None)
+            if anchor is not None:
+                raise BookletError.at(
+                    loc,
+                    f"YAML anchors (&{anchor}) are not allowed in a handout",
+                    "remove the '&' name; write repeated text out in full",
+                )
+            tag = getattr(event, "tag", None)
+            if tag not in (None, "!", "tag:yaml.org,2002:str"):
+                raise BookletError.at(
+                    loc, f"YAML tags such as '{tag}' are not allowed", "remove the '!' tag"
+                )
+            node: Node
+            if isinstance(event, yaml.ScalarEvent):
+                node = Scalar(loc, event.value, plain=event.style is None and tag is None)
+            elif isinstance(event, yaml.SequenceStartEvent):
+                node = Sequence(loc)
+            elif isinstance(event, yaml.MappingStartEvent):
+                node = Mapping(loc)
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                done = stack.pop()
+                pending_key.pop()
+                root = _attach(stack, pending_key, done, root)
+                continue
+            else:  # pragma: no cover - PyYAML has no other events
+                continue
+            if isinstance(node, (Sequence, Mapping)):
+                if len(stack) >= MAX_DEPTH:
+                    raise BookletError.at(
+                        loc,
+                        f"the YAML is nested more than {MAX_DEPTH} levels deep",
+                        "a handout never needs this; check the indentation",
+                    )
+                stack.append(node)
+                pending_key.append(None)
+            else:
+                root = _attach(stack, pending_key, node, root)
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc, name, text) from None
+    except yaml.YAMLError as exc:
+        raise BookletError.at(name, f"YAML syntax error: {exc}") from None
+    if root is None:
+        raise BookletError.at(name, "the file is empty", "write the handout in it")
+    return root
+
+
+def _attach(stack: list[Node], pending_key: list[Scalar | None], node: Node, root: Node | None) -> Node | None:
+    if not stack:
+        return node
+    parent = stack[-1]
+    if isinstance(parent, Sequence):
+        parent.items.append(node)
+    elif isinstance(parent, Mapping):
+        key = pending_key[-1]
+        if key is None:
+            if not isinstance(node, Scalar):
+                raise BookletError.at(node.loc, "a key must be a plain word, not a list or mapping")
+            pending_key[-1] = node
+        else:
+            parent.items.append((key, node))
+            pending_key[-1] = None
+    return root
+
+
+def _loc(name: str, event: yaml.Event) -> Loc:
+    mark = event.start_mark
+    return Loc(name, mark.line + 1, mark.column + 1)
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, name: str, text: str) -> BookletError:
+    mark = exc.problem_mark or exc.context_mark
+    loc = Loc(name, mark.line + 1, mark.column + 1) if mark else Loc(name)
+    problem = exc.problem or "cannot be read"
+    hint = ""
+    line = text.split("\n")[mark.line] if mark and mark.line < text.count("\n") + 1 else ""
+    if "\t" in line or "tab" in problem:
+        hint = "YAML indentation must use spaces, not tabs: replace the tab with spaces"
+    elif "mapping values are not allowed" in problem:
+        hint = "text containing ': ' must be put in quotes, like \"Note: this\""
+    elif "could not find expected ':'" in problem or "expected <block end>" in problem:
+        hint = "check that this line is indented like the lines around it"
+    elif "found character '@'" in problem or "found character '`'" in problem:
+        hint = "put text that starts with @ or ` in quotes"
+    elif "found undefined alias" in problem or "found unexpected end" in problem:
+        hint = "check for a missing quote or bracket"
+    elif "while scanning a quoted scalar" in str(exc.context or ""):
+        hint = "a quote was opened and never closed"
+    elif "expected ',' or ']'" in problem:
+        hint = "a [list] is not closed, or a comma is missing"
+    message = f"YAML syntax error: {problem}"
+    if exc.context and exc.context not in problem:
+        message += f" ({exc.context})"
+    return BookletError.at(loc, message, hint)
+
+
+def load(path: Path, label: str | None = None) -> Node:
+    """Read and parse a YAML file into nodes."""
+    name = label or str(path)
+    return parse(read_text(path, name), name)

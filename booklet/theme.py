@@ -1,0 +1,216 @@
+"""Turns layout data (layouts/*.yaml, merged overlay by overlay) and a clinic into a Theme."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from .model import Clinic
+
+#: WCAG 2.x AA contrast for normal-size text.
+MIN_TEXT_CONTRAST = 4.5
+_UNITS = {"mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "pt": 1.0}
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class TypeScale:
+    body: float
+    floor: float
+    leading: float
+    title: float
+    subtitle: float
+    h1: float
+    h2: float
+    small: float
+    min: float
+
+    def size(self, name: str) -> float:
+        """A size never smaller than the layout's minimum glyph size."""
+        return max(float(getattr(self, name)), self.min)
+
+
+@dataclass(frozen=True)
+class Palette:
+    """Colours as #RRGGBB. `*_text` colours reach MIN_TEXT_CONTRAST on white."""
+
+    text: str
+    muted: str
+    rule: str
+    primary: str
+    accent: str
+    primary_text: str
+    accent_text: str
+    primary_tint: str
+    accent_tint: str
+    on_primary: str
+    callouts: dict[str, tuple[str, str, str]]  # kind -> (text colour, tint, symbol)
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    page: tuple[float, float]
+    margins: dict[str, float]
+    type: TypeScale
+    emphasis: str
+    hyphenate: bool
+    space: dict[str, float]
+    checkbox: float
+    note_gap: float
+    writing_lines: int
+    footer_rule: bool
+    palette: Palette
+    words: dict[str, str]
+    notices: tuple[str, ...] = field(default=())
+
+    def word(self, key: str) -> str:
+        return self.words.get(key, key)
+
+    def with_body(self, body: float) -> Theme:
+        """The same theme with another body size (for fitting a summary)."""
+        from dataclasses import replace
+
+        return replace(self, type=replace(self.type, body=body))
+
+
+def length(value: Any) -> float:
+    if isinstance(value, (int, float)):
+        return float(value)
+    match = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*(mm|cm|in|pt)?\s*", str(value))
+    if not match:
+        raise ValueError(f"not a length: {value!r}")
+    return float(match.group(1)) * _UNITS[match.group(2) or "pt"]
+
+
+@lru_cache(maxsize=None)
+def _layout_file(name: str) -> dict[str, Any]:
+    text = resources.files("booklet.layouts").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+    return yaml.load(text, Loader=_SafeLoader) or {}  # noqa: S506 - built-in trusted data, safe loader
+
+
+def merged(names: tuple[str, ...]) -> dict[str, Any]:
+    """The first layout with each following overlay merged into it, key by key."""
+    result: dict[str, Any] = {}
+    for name in names:
+        _merge(result, _layout_file(name))
+    return result
+
+
+def _merge(into: dict[str, Any], overlay: dict[str, Any]) -> None:
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value if not isinstance(value, dict) else dict(value)
+
+
+def words_for(language: str) -> dict[str, str]:
+    strings = _layout_file("strings")
+    words = dict(strings["en"])
+    words.update(strings.get(language.split("-")[0].lower(), {}))
+    return words
+
+
+@lru_cache(maxsize=64)
+def build_theme(layouts: tuple[str, ...], paper: str, clinic_colors: tuple[str, str], language: str) -> Theme:
+    """A theme from layout names (base first, overlays after), paper, clinic colours and language."""
+    data = merged(layouts)
+    width, height = (length(v) for v in data["pages"][paper])
+    palette, notices = _palette(data["colors"], data["callouts"], *clinic_colors)
+    return Theme(
+        name="+".join(layouts),
+        page=(width, height),
+        margins={k: length(v) for k, v in data["margins"].items()},
+        type=TypeScale(**{k: float(v) for k, v in data["type"].items()}),
+        emphasis=data["emphasis"],
+        hyphenate=bool(data["hyphenate"]),
+        space={k: length(v) for k, v in data["space"].items()},
+        checkbox=length(data["checkbox"]),
+        note_gap=length(data["note_gap"]),
+        writing_lines=int(data["writing_lines"]),
+        footer_rule=bool(data["footer_rule"]),
+        palette=palette,
+        words=words_for(language),
+        notices=notices,
+    )
+
+
+def theme_for(layouts: tuple[str, ...], paper: str, clinic: Clinic, language: str) -> Theme:
+    return build_theme(layouts, paper, (clinic.colors.primary, clinic.colors.accent), language)
+
+
+# -- colour --------------------------------------------------------------------
+def _rgb(hex_color: str) -> tuple[float, float, float]:
+    h = hex_color.lstrip("#")
+    return tuple(int(h[i:i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+def _hex(rgb: tuple[float, float, float]) -> str:
+    return "#" + "".join(f"{round(max(0.0, min(1.0, c)) * 255):02X}" for c in rgb)
+
+
+def luminance(hex_color: str) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in _rgb(hex_color))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio between two colours (1 to 21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def readable_shade(color: str, background: str = "#FFFFFF", target: float = MIN_TEXT_CONTRAST) -> str:
+    """The colour itself if it reads on the background, else the lightest darker shade that does."""
+    if contrast(color, background) >= target:
+        return color
+    r, g, b = _rgb(color)
+    for step in range(1, 101):
+        k = 1 - step / 100
+        shade = _hex((r * k, g * k, b * k))
+        if contrast(shade, background) >= target:
+            return shade
+    return "#000000"
+
+
+def tint(color: str, amount: float) -> str:
+    """The colour mixed with white: amount 0 is white, 1 the colour."""
+    return _hex(tuple(1 - amount * (1 - c) for c in _rgb(color)))  # type: ignore[arg-type]
+
+
+def _palette(base: dict[str, str], callouts: dict[str, dict[str, str]], primary: str, accent: str) -> tuple[Palette, tuple[str, ...]]:
+    notices = []
+    texts = {}
+    for role, color in (("primary", primary), ("accent", accent)):
+        shade = readable_shade(color)
+        if shade != color:
+            notices.append(
+                f"the clinic's {role} colour {color} is too light for text on white "
+                f"(contrast {contrast(color, '#FFFFFF'):.1f}:1, needs {MIN_TEXT_CONTRAST}:1); "
+                f"text uses the darker shade {shade} and {color} is kept for decoration"
+            )
+        texts[role] = shade
+    primary_tint = tint(primary, 0.12)
+    on_primary = "#FFFFFF" if contrast("#FFFFFF", primary) >= MIN_TEXT_CONTRAST else base["text"]
+    kinds = {}
+    for kind, spec in callouts.items():
+        color = readable_shade(spec["color"], tint(spec["color"], 0.1))
+        kinds[kind] = (color, tint(spec["color"], 0.1), spec["symbol"])
+    palette = Palette(
+        text=base["text"], muted=base["muted"], rule=base["rule"],
+        primary=primary, accent=accent,
+        primary_text=readable_shade(texts["primary"], primary_tint),
+        accent_text=texts["accent"],
+        primary_tint=primary_tint, accent_tint=tint(accent, 0.15),
+        on_primary=on_primary, callouts=kinds,
+    )
+    return palette, tuple(notices)

@@ -1,0 +1,592 @@
+"""Turns YAML nodes into the handout and clinic model, collecting every problem first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from . import model as m
+from .errors import BookletError, Loc, Problems
+from .source import Mapping, Node, Scalar, Sequence, kind_of, load
+
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+PLACEHOLDER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
+HEX_COLOR = re.compile(r"#[0-9A-Fa-f]{6}\Z")
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
+URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
+#: A QR code beyond this many characters gets too dense to scan from paper.
+MAX_QR_CHARS = 400
+MAX_NOTE_LINES = 60
+
+TEXT, LIST, MAP, DATE, ANY = "text", "list", "map", "date", "any"
+
+HANDOUT_FIELDS = {
+    "title": (TEXT, True), "subtitle": (TEXT, False), "reference": (TEXT, False),
+    "version": (TEXT, False), "language": (TEXT, False), "published": (DATE, False),
+    "review_by": (DATE, False), "audience": (TEXT, False), "authors": (LIST, False),
+    "sources": (LIST, False), "summary": (LIST, False), "sections": (LIST, True),
+}
+SECTION_FIELDS = {"heading": (TEXT, True), "key_points": (LIST, False), "body": (LIST, True)}
+CALLOUT_FIELDS = {"kind": (TEXT, True), "title": (TEXT, False), "text": (TEXT, False), "bullets": (LIST, False)}
+TABLE_FIELDS = {"columns": (LIST, True), "rows": (LIST, True)}
+IMAGE_FIELDS = {"src": (TEXT, True), "alt": (TEXT, True), "caption": (TEXT, False), "width": (TEXT, False)}
+QR_FIELDS = {"url": (TEXT, True), "caption": (TEXT, False)}
+CLINIC_FIELDS = {
+    "name": (TEXT, True), "logo": (TEXT, False), "logo_alt": (TEXT, False), "colors": (MAP, False),
+    "address": (TEXT, False), "phone": (TEXT, False), "email": (TEXT, False),
+    "website": (TEXT, False), "hours": (TEXT, False), "urgent": (TEXT, False),
+    "alternative_formats": (TEXT, False), "fonts": (MAP, False),
+}
+COLOR_FIELDS = {"primary": (TEXT, False), "accent": (TEXT, False)}
+FONT_FIELDS = {"regular": (TEXT, True), "bold": (TEXT, True), "italic": (TEXT, False), "bold_italic": (TEXT, False)}
+BLOCK_KINDS = (
+    "bullets", "steps", "callout", "table", "image", "questions", "notes", "glossary", "qr", "page_break",
+)
+
+#: The neutral profile used without --clinic: no logo, a calm blue palette.
+DEFAULT_CLINIC = m.Clinic(name="", logo=None, logo_alt="", colors=m.Colors("#1F5F8B", "#3A8FB7"))
+
+
+class _Reader:
+    """Reads one file's nodes into model values, noting problems instead of stopping."""
+
+    def __init__(self, path: Path, root_dir: Path, assets: tuple[Path, ...] = ()) -> None:
+        self.path = path
+        self.root_dir = root_dir
+        self.assets = assets
+        self.problems = Problems()
+        self.placeholders: dict[str, Loc] = {}
+
+    # -- structure ---------------------------------------------------------
+    def fields(self, node: Node, spec: dict[str, tuple[str, bool]], what: str) -> dict[str, Node]:
+        if not isinstance(node, Mapping):
+            self.problems.add(node.loc, f"{what} should be {kind_of(Mapping(node.loc))}, but it is {kind_of(node)}")
+            return {}
+        found: dict[str, Node] = {}
+        for key, value in node.items:
+            name = key.text
+            if name in found:
+                self.problems.add(key.loc, f"'{name}' is given twice in {what}", "keep one of them")
+                continue
+            if name not in spec:
+                self.problems.add(key.loc, f"unknown key '{name}' in {what}", _did_you_mean(name, spec))
+                continue
+            kind = spec[name][0]
+            if isinstance(value, Scalar) and value.is_null:
+                if spec[name][1]:
+                    self.problems.add(value.loc, f"'{name}' is empty", "write a value after the colon")
+                continue
+            found[name] = value
+            if kind == LIST and not isinstance(value, Sequence):
+                hint = "write it as a list: one '- item' per line, or [item, item]"
+                self.problems.add(value.loc, f"'{name}' should be a list, but it is {kind_of(value)}", hint)
+                del found[name]
+            elif kind == MAP and not isinstance(value, Mapping):
+                self.problems.add(value.loc, f"'{name}' should be {kind_of(Mapping(value.loc))}, but it is {kind_of(value)}")
+                del found[name]
+            elif kind in (TEXT, DATE) and not isinstance(value, Scalar):
+                hint = "put the whole text on one line after the colon, in quotes if it contains ': '"
+                self.problems.add(value.loc, f"'{name}' should be text, but it is {kind_of(value)}", hint)
+                del found[name]
+        for name, (_, required) in spec.items():
+            if required and name not in found and not any(k.text == name for k, _ in node.items):
+                self.problems.add(node.loc, f"{what} is missing '{name}'", f"add a line '{name}: ...'")
+        return found
+
+    def text(self, node: Node | None, *, keep_lines: bool = False) -> str:
+        if node is None:
+            return ""
+        if not isinstance(node, Scalar):
+            self.problems.add(node.loc, f"expected text, but found {kind_of(node)}",
+                              "put text containing ': ' or '- ' in quotes")
+            return ""
+        if node.is_null:
+            return ""
+        value = node.text.strip()
+        if not keep_lines:
+            value = " ".join(value.split())
+        else:
+            value = "\n".join(" ".join(line.split()) for line in value.split("\n")).strip()
+        self.note_placeholders(value, node.loc)
+        return value
+
+    def texts(self, node: Node | None, what: str) -> tuple[str, ...]:
+        if node is None:
+            return ()
+        if isinstance(node, Scalar):
+            # A single item written without a dash is a list of one.
+            return (self.text(node),) if not node.is_null else ()
+        if not isinstance(node, Sequence):
+            self.problems.add(node.loc, f"{what} should be a list of text, but it is {kind_of(node)}")
+            return ()
+        out = []
+        for item in node.items:
+            value = self.text(item)
+            if isinstance(item, Scalar) and not value:
+                self.problems.add(item.loc, f"an item in {what} is empty", "remove the empty '-' line")
+            elif value:
+                out.append(value)
+        return tuple(out)
+
+    def note_placeholders(self, value: str, loc: Loc) -> None:
+        for match in PLACEHOLDER.finditer(value):
+            name = match.group(1)
+            if not PLACEHOLDER_NAME.match(name):
+                self.problems.add(loc, f"'{match.group(0)}' is not a valid placeholder",
+                                  "placeholder names are letters, digits and _ like {{ patient_name }}")
+            else:
+                self.placeholders.setdefault(name, loc)
+
+    def date(self, node: Node | None, name: str) -> dt.date | None:
+        if node is None or not isinstance(node, Scalar):
+            return None
+        raw = node.text.strip()
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            self.problems.add(node.loc, f"'{name}' should be a date written as YYYY-MM-DD, not '{raw}'",
+                              "for example 2026-05-17")
+            return None
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            self.problems.add(node.loc, f"'{raw}' is not a real date", "check the month and the day")
+            return None
+
+    def file(self, node: Node, what: str, suffixes: tuple[str, ...]) -> Path | None:
+        """A local file inside the allowed folders, or a problem naming the src."""
+        src = node.text.strip() if isinstance(node, Scalar) else ""
+        if not src:
+            return None
+        hint = f"put the file in {self.root_dir} (or a folder inside it) and give its path relative to {self.path.name}"
+        if URL_SCHEME.match(src) and not re.match(r"[A-Za-z]:[\\/]", src):
+            self.problems.add(node.loc, f"{what} '{src}' is a URL; only local files can be used",
+                              "download the file, save it next to the YAML file and give its name")
+            return None
+        candidate = Path(src)
+        if candidate.is_absolute() or src.startswith(("\\", "~")) or re.match(r"[A-Za-z]:", src):
+            self.problems.add(node.loc, f"{what} '{src}' is an absolute path; give a path relative to {self.path.name}", hint)
+            return None
+        roots = (self.root_dir, *self.assets)
+        for root in roots:
+            full = (root / candidate)
+            try:
+                resolved = full.resolve()
+                inside = resolved.is_relative_to(root.resolve())
+            except (OSError, RuntimeError):
+                inside = False
+            if not inside:
+                continue
+            if resolved.suffix.lower() not in suffixes:
+                self.problems.add(node.loc, f"{what} '{src}' is not a {', '.join(s.lstrip('.').upper() for s in suffixes)} file")
+                return None
+            if resolved.is_file():
+                return resolved
+        if ".." in candidate.parts or any(not (r / candidate).resolve().is_relative_to(r.resolve()) for r in roots):
+            self.problems.add(node.loc, f"{what} '{src}' is outside the folder of {self.path.name}", hint)
+        else:
+            self.problems.add(node.loc, f"{what} '{src}' was not found", f"looked in {self.root_dir}")
+        return None
+
+
+def _did_you_mean(name: str, choices: object) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)  # type: ignore[call-overload]
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "expected one of: " + ", ".join(choices)  # type: ignore[arg-type]
+
+
+# -- handout -----------------------------------------------------------------
+def read_handout(path: Path, *, assets: tuple[Path, ...] = ()) -> m.Handout:
+    """Load and validate a content file. Raises BookletError listing every problem."""
+    root = load(path)
+    r = _Reader(path, path.resolve().parent, assets)
+    f = r.fields(root, HANDOUT_FIELDS, "the handout")
+    language = r.text(f.get("language")) or "en"
+    if not LANGUAGE_TAG.match(language):
+        r.problems.add(f["language"].loc, f"'{language}' is not a language tag", "use a code like en, es, pl or en-GB")
+    sections = []
+    seq = f.get("sections")
+    if isinstance(seq, Sequence):
+        if not seq.items:
+            r.problems.add(seq.loc, "'sections' is empty", "add at least one section with a heading and a body")
+        for node in seq.items:
+            section = _section(r, node)
+            if section:
+                sections.append(section)
+    handout = m.Handout(
+        path=path,
+        title=r.text(f.get("title")),
+        subtitle=r.text(f.get("subtitle")),
+        reference=r.text(f.get("reference")),
+        version=r.text(f.get("version")),
+        language=language,
+        published=r.date(f.get("published"), "published"),
+        review_by=r.date(f.get("review_by"), "review_by"),
+        audience=r.text(f.get("audience")),
+        authors=r.texts(f.get("authors"), "authors"),
+        sources=r.texts(f.get("sources"), "sources"),
+        summary=r.texts(f.get("summary"), "summary"),
+        sections=tuple(sections),
+        loc=root.loc,
+        placeholders=r.placeholders,
+        field_locs={name: node.loc for name, node in f.items()},
+    )
+    if "title" in f and not handout.title:
+        r.problems.add(f["title"].loc, "'title' is empty", "write the handout's title")
+    r.problems.raise_if_any()
+    return handout
+
+
+def _section(r: _Reader, node: Node) -> m.Section | None:
+    f = r.fields(node, SECTION_FIELDS, "a section")
+    if not f.get("heading") and not f.get("body"):
+        return None
+    body_node = f.get("body")
+    blocks: list[m.Block] = []
+    if isinstance(body_node, Sequence):
+        if not body_node.items:
+            r.problems.add(body_node.loc, "the section's 'body' is empty", "add at least one paragraph")
+        for item in body_node.items:
+            block = _block(r, item)
+            if block is not None:
+                blocks.append(block)
+    return m.Section(
+        heading=r.text(f.get("heading")),
+        key_points=r.texts(f.get("key_points"), "key_points"),
+        body=tuple(blocks),
+        loc=node.loc,
+    )
+
+
+def _block(r: _Reader, node: Node) -> m.Block | None:
+    if isinstance(node, Scalar):
+        text = r.text(node)
+        if not text:
+            r.problems.add(node.loc, "an empty paragraph", "remove the empty '-' line")
+            return None
+        return m.Paragraph(text, node.loc)
+    if isinstance(node, Sequence):
+        r.problems.add(node.loc, "a block should be a paragraph of text or one 'kind: ...' entry, not a list",
+                       "to make a list write '- bullets: [first, second]'")
+        return None
+    assert isinstance(node, Mapping)
+    if len(node.items) != 1:
+        keys = ", ".join(k.text for k, _ in node.items)
+        hint = "start each block with its own '- ' line"
+        if any(k.text in CALLOUT_FIELDS and k.text != "title" for k, _ in node.items):
+            hint = "the callout's fields go indented under '- callout:'"
+        r.problems.add(node.loc, f"a block should have exactly one kind, but this one has: {keys}", hint)
+        return None
+    key, value = node.items[0]
+    kind = key.text
+    builder = _BLOCKS.get(kind)
+    if builder is None:
+        hint = _did_you_mean(kind, BLOCK_KINDS)
+        if ": " in f"{kind}: ":
+            hint += "; a paragraph containing ': ' must be put in quotes"
+        r.problems.add(key.loc, f"unknown block '{kind}'", hint)
+        return None
+    return builder(r, value, key.loc)
+
+
+def _list_block(cls: type) -> Callable[[_Reader, Node, Loc], m.Block | None]:
+    def build(r: _Reader, value: Node, loc: Loc) -> m.Block | None:
+        if not isinstance(value, Sequence):
+            r.problems.add(value.loc, f"'{cls.__name__.lower()}' should be a list, but it is {kind_of(value)}",
+                           "write one '- item' per line, or [item, item]")
+            return None
+        items = r.texts(value, cls.__name__.lower())
+        if not items:
+            r.problems.add(value.loc, f"'{cls.__name__.lower()}' has no items")
+            return None
+        return cls(items, loc)
+    return build
+
+
+def _callout(r: _Reader, value: Node, loc: Loc) -> m.Block | None:
+    f = r.fields(value, CALLOUT_FIELDS, "the callout")
+    kind = r.text(f.get("kind"))
+    if kind and kind not in m.CALLOUT_KINDS:
+        r.problems.add(f["kind"].loc, f"unknown callout kind '{kind}'",
+                       "use one of: " + ", ".join(m.CALLOUT_KINDS))
+    callout = m.Callout(kind or "info", r.text(f.get("title")), r.text(f.get("text")),
+                        r.texts(f.get("bullets"), "the callout's bullets"), loc)
+    if not (callout.title or callout.text or callout.bullets) and isinstance(value, Mapping):
+        r.problems.add(loc, "the callout has no title, text or bullets", "add a 'text:' line")
+    return callout
+
+
+def _table(r: _Reader, value: Node, loc: Loc) -> m.Block | None:
+    f = r.fields(value, TABLE_FIELDS, "the table")
+    columns = r.texts(f.get("columns"), "columns")
+    rows: list[tuple[str, ...]] = []
+    rows_node = f.get("rows")
+    if isinstance(rows_node, Sequence):
+        if not rows_node.items:
+            r.problems.add(rows_node.loc, "the table has no rows")
+        for number, row in enumerate(rows_node.items, 1):
+            if not isinstance(row, Sequence):
+                r.problems.add(row.loc, f"table row {number} should be a list of cells like [a, b]")
+                continue
+            cells = tuple(r.text(c) for c in row.items)
+            if columns and len(cells) != len(columns):
+                hint = "give one cell per column"
+                if len(cells) > len(columns):
+                    hint = ("a comma inside [a, b, c] starts a new cell: put a cell that contains a comma "
+                            "in quotes, like \"Tiredness, feeling sick\"")
+                r.problems.add(row.loc, f"table row {number} has {len(cells)} cells but the table has "
+                               f"{len(columns)} columns", hint)
+            rows.append(cells)
+    if not columns or not rows:
+        return None
+    return m.Table(columns, tuple(rows), loc)
+
+
+def _image(r: _Reader, value: Node, loc: Loc) -> m.Block | None:
+    f = r.fields(value, IMAGE_FIELDS, "the image")
+    src_node = f.get("src")
+    path = r.file(src_node, "image", IMAGE_SUFFIXES) if src_node is not None else None
+    alt = r.text(f.get("alt"))
+    if "alt" in f and not alt:
+        r.problems.add(f["alt"].loc, "the image's 'alt' text is empty",
+                       "describe the picture for someone who cannot see it")
+    width = 1.0
+    if "width" in f:
+        raw = r.text(f["width"])
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*%", raw)
+        if match and 0 < float(match.group(1)) <= 100:
+            width = float(match.group(1)) / 100
+        else:
+            r.problems.add(f["width"].loc, f"image width '{raw}' should be a percentage of the text width",
+                           "for example 60%")
+    if path is None:
+        return None
+    from .images import probe
+
+    try:
+        probe(path)
+    except BookletError as exc:
+        for p in exc.problems:
+            r.problems.add(src_node.loc if src_node else loc, p.message, p.hint)
+        return None
+    return m.Image(r.text(src_node), path, alt, r.text(f.get("caption")), width, loc)
+
+
+def _notes(r: _Reader, value: Node, loc: Loc) -> m.Block | None:
+    raw = value.text.strip() if isinstance(value, Scalar) else ""
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_NOTE_LINES:
+        r.problems.add(value.loc, f"'notes' should be a number of lines from 1 to {MAX_NOTE_LINES}",
+                       "for example 'notes: 6'")
+        return None
+    return m.Notes(int(raw), loc)
+
+
+def _glossary(r: _Reader, value: Node, loc: Loc) -> m.Block | None:
+    if not isinstance(value, Mapping):
+        r.problems.add(value.loc, f"'glossary' should be a mapping of word: meaning, but it is {kind_of(value)}",
+                       "write one 'Word: what it means' per line, indented under glossary")
+        return None
+    entries = []
+    seen: set[str] = set()
+    for key, definition in value.items:
+        term = r.text(key)
+        if term in seen:
+            r.problems.add(key.loc, f"'{term}' is defined twice in the glossary", "keep one of them")
+            continue
+        seen.add(term)
+        meaning = r.text(definition)
+        if not meaning:
+            r.problems.add(definition.loc, f"the glossary gives no meaning for '{term}'")
+        entries.append((term, meaning))
+    if not entries:
+        r.problems.add(value.loc, "the glossary is empty")
+        return None
+    return m.Glossary(tuple(entries), loc)
+
+
+def _qr(r: _Reader, value: Node, loc: Loc) -> m.Block | None:
+    f = r.fields(value, QR_FIELDS, "the QR code")
+    url = r.text(f.get("url"))
+    if url and not re.match(r"(https?://|tel:|mailto:)\S+\Z", url):
+        r.problems.add(f["url"].loc, f"'{url}' is not a web address", "start it with https://")
+    elif len(url) > MAX_QR_CHARS:
+        r.problems.add(f["url"].loc, f"the QR address is {len(url)} characters; at most {MAX_QR_CHARS} scan reliably",
+                       "use a shorter address")
+    if not url:
+        return None
+    return m.Qr(url, r.text(f.get("caption")), loc)
+
+
+def _page_break(r: _Reader, value: Node, loc: Loc) -> m.Block | None:
+    raw = value.text.strip().lower() if isinstance(value, Scalar) else ""
+    if raw not in ("true", "yes"):
+        r.problems.add(value.loc, "write 'page_break: true' to start a new page here")
+        return None
+    return m.PageBreak(loc)
+
+
+_BLOCKS: dict[str, Callable[[_Reader, Node, Loc], m.Block | None]] = {
+    "bullets": _list_block(m.Bullets),
+    "steps": _list_block(m.Steps),
+    "questions": _list_block(m.Questions),
+    "callout": _callout,
+    "table": _table,
+    "image": _image,
+    "notes": _notes,
+    "glossary": _glossary,
+    "qr": _qr,
+    "page_break": _page_break,
+}
+
+
+# -- clinic ------------------------------------------------------------------
+def read_clinic(path: Path | None, *, assets: tuple[Path, ...] = ()) -> m.Clinic:
+    """Load and validate a clinic profile; None gives the neutral built-in profile."""
+    if path is None:
+        return DEFAULT_CLINIC
+    root = load(path)
+    r = _Reader(path, path.resolve().parent, assets)
+    f = r.fields(root, CLINIC_FIELDS, "the clinic profile")
+    colors = DEFAULT_CLINIC.colors
+    if "colors" in f:
+        cf = r.fields(f["colors"], COLOR_FIELDS, "'colors'")
+        values = {}
+        for key, node in cf.items():
+            value = r.text(node)
+            if not HEX_COLOR.match(value):
+                r.problems.add(node.loc, f"colour '{value}' should be written as #RRGGBB", "for example \"#1F4E79\" (in quotes)")
+            else:
+                values[key] = value.upper()
+        primary = values.get("primary", colors.primary)
+        colors = m.Colors(primary, values.get("accent", primary))
+    fonts = None
+    if "fonts" in f:
+        ff = r.fields(f["fonts"], FONT_FIELDS, "'fonts'")
+        paths = {k: r.file(node, f"font '{k}'", (".ttf",)) for k, node in ff.items()}
+        if paths.get("regular") and paths.get("bold"):
+            fonts = m.FontFiles(paths["regular"], paths["bold"], paths.get("italic"), paths.get("bold_italic"))  # type: ignore[arg-type]
+    logo = r.file(f["logo"], "logo", IMAGE_SUFFIXES) if "logo" in f else None
+    if logo is not None:
+        from .images import probe
+
+        try:
+            probe(logo)
+        except BookletError as exc:
+            for p in exc.problems:
+                r.problems.add(f["logo"].loc, p.message, p.hint)
+    name = r.text(f.get("name"))
+    if r.placeholders:
+        first = next(iter(r.placeholders.values()))
+        r.problems.add(first, "placeholders like {{ name }} cannot be used in a clinic profile",
+                       "write the clinic's details out in full")
+    clinic = m.Clinic(
+        name=name,
+        logo=logo,
+        logo_alt=r.text(f.get("logo_alt")) or (f"{name} logo" if name else "Clinic logo"),
+        colors=colors,
+        address=r.text(f.get("address"), keep_lines=True),
+        phone=r.text(f.get("phone")),
+        email=r.text(f.get("email")),
+        website=r.text(f.get("website")),
+        hours=r.text(f.get("hours")),
+        urgent=r.text(f.get("urgent")),
+        alternative_formats=r.text(f.get("alternative_formats")),
+        fonts=fonts,
+        path=path,
+        loc=root.loc,
+        field_locs={name: node.loc for name, node in f.items()},
+    )
+    r.problems.raise_if_any()
+    return clinic
+
+
+# -- placeholders and glyphs ---------------------------------------------------
+def parse_set_options(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """`--set KEY=VALUE` options as a dict; values are plain text."""
+    values: dict[str, str] = {}
+    problems = Problems()
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not PLACEHOLDER_NAME.match(key):
+            problems.add(Loc("--set"), f"'{pair}' should be written as name=value", "for example --set patient_name=Ana")
+            continue
+        values[key] = value
+    problems.raise_if_any()
+    return values
+
+
+def check_values(handout: m.Handout, values: dict[str, str], where: str = "--set") -> None:
+    """Every placeholder the handout uses must have a value."""
+    problems = Problems()
+    for name, loc in handout.placeholders.items():
+        if name not in values:
+            problems.add(loc, f"the placeholder {{{{ {name} }}}} has no value",
+                         f"give one with {where} {name}=..." if where == "--set" else f"add a '{name}' column to {where}")
+    problems.raise_if_any()
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """Plain-text fill of placeholders (for metadata and bookmarks, never markup)."""
+    return PLACEHOLDER.sub(lambda mt: values.get(mt.group(1), mt.group(0)), text)
+
+
+def handout_texts(h: m.Handout) -> Iterator[tuple[str, Loc]]:
+    """Every piece of text in a handout with the best place known for it."""
+    for name in ("title", "subtitle", "reference", "version", "audience"):
+        yield getattr(h, name), h.field_locs.get(name, h.loc)
+    for name in ("authors", "sources", "summary"):
+        for item in getattr(h, name):
+            yield item, h.field_locs.get(name, h.loc)
+    for section in h.sections:
+        yield section.heading, section.loc
+        for point in section.key_points:
+            yield point, section.loc
+        for block in section.body:
+            for text in block_texts(block):
+                yield text, block.loc
+
+
+def block_texts(block: m.Block) -> Iterator[str]:
+    if isinstance(block, m.Paragraph):
+        yield block.text
+    elif isinstance(block, (m.Bullets, m.Steps, m.Questions)):
+        yield from block.items
+    elif isinstance(block, m.Callout):
+        yield block.title
+        yield block.text
+        yield from block.bullets
+    elif isinstance(block, m.Table):
+        yield from block.columns
+        for row in block.rows:
+            yield from row
+    elif isinstance(block, m.Image):
+        yield block.caption
+        yield block.alt
+    elif isinstance(block, m.Glossary):
+        for term, meaning in block.entries:
+            yield term
+            yield meaning
+    elif isinstance(block, m.Qr):
+        yield block.caption
+        yield block.url
+
+
+def clinic_texts(c: m.Clinic) -> Iterator[tuple[str, Loc]]:
+    for name in ("name", "address", "phone", "email", "website", "hours", "urgent", "alternative_formats"):
+        yield getattr(c, name), c.field_locs.get(name, c.loc)
+
+
+def check_glyphs(texts: Iterator[tuple[str, Loc]], can_draw: Callable[[str], bool], font_name: str) -> None:
+    """Every character must be in the font: a missing glyph is an error, never an empty box."""
+    problems = Problems()
+    for text, loc in texts:
+        missing = sorted({ch for ch in text if not can_draw(ch)})
+        if missing:
+            shown = " ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in missing[:8])
+            problems.add(loc, f"the font {font_name} cannot draw {shown}",
+                         "replace or remove these characters, or name a clinic font that has them")
+    problems.raise_if_any()

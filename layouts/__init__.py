@@ -1,0 +1,1 @@
+"""Built-in layouts: page geometry, type scale, colours and wording, as YAML data."""
