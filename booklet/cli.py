@@ -119,3 +119,149 @@ def impose(source: Path, output: Path, marks: bool) -> None:
 
     impose_file(source, output, marks=marks)
     click.echo(f"wrote {output}", err=True)
+
+
+@main.command()
+@click.argument("contents", metavar="CONTENT.yaml...", nargs=-1, required=True, type=CONTENT)
+@click.option("--clinic", type=CONTENT, help="Clinic profile YAML: its colours are checked too.")
+@click.option("--format", "format_", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people; json for programs (shape documented in booklet/check.py).")
+@click.option("--strict", is_flag=True, help="Fail on warnings too (exit 1), for CI.")
+@click.option("--max-grade", type=click.FloatRange(1, 20), default=8.0, show_default=True, metavar="N",
+              help="Highest SMOG reading grade for English text before a warning.")
+@click.option("--assets", type=click.Path(path_type=Path, file_okay=False), multiple=True,
+              help="Another folder images may come from (besides the content file's own).")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), hidden=True, help="Check as if on this date (tests).")
+@reports_errors
+def check(contents: tuple[Path, ...], clinic: Path | None, format_: str, strict: bool, max_grade: float,
+          assets: tuple[Path, ...], today: Any) -> None:
+    """Check handouts before printing: plain language, review dates, sources, images, colours, fit.
+
+    Writes no PDF. Each finding says file:line:column, how serious it is (error,
+    warning or info), what to change and the rule's name. Exit 2 when there are
+    errors, 1 with --strict when there are warnings, else 0.
+
+    \b
+    Example:
+      booklet check content/*.yaml --clinic clinic.yaml
+    """
+    from .check import check as check_handouts
+    from .check import counts, render_json, render_text
+
+    findings = check_handouts(contents, clinic, today.date() if today else None, max_grade, assets=assets)
+    click.echo(render_json(findings) if format_ == "json" else render_text(findings, len(contents)))
+    n = counts(findings)
+    sys.exit(2 if n["error"] else 1 if strict and n["warning"] else 0)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@reports_errors
+def init(folder: Path) -> None:
+    """Start a clinic folder: a commented clinic.yaml, a placeholder logo, an example handout and a README.
+
+    Never overwrites a file: if any of them exists, nothing is written.
+
+    \b
+    Example:
+      booklet init my-clinic && cd my-clinic && booklet check blood-test.yaml --clinic clinic.yaml
+    """
+    from .starter import create_starter
+
+    for path in create_starter(folder):
+        click.echo(f"wrote {path}", err=True)
+    click.echo(f"next: read {folder / 'README.md'}", err=True)
+
+
+VARIANT_NAMES = ("booklet", "summary", "large-print", "large-print-summary")
+
+
+@main.command()
+@click.argument("contents", metavar="CONTENT.yaml...", nargs=-1, required=True, type=CONTENT)
+@click.option("--clinic", type=CONTENT, help="Clinic profile YAML (logo, colours, contact details).")
+@click.option("--variant", "variants", multiple=True, type=click.Choice(VARIANT_NAMES), default=("booklet",),
+              show_default=True, help="What to make of each handout. Repeatable.")
+@click.option("--data", type=click.Path(path_type=Path, dir_okay=False), metavar="PATIENTS.csv",
+              help="One personalised copy per row; each column fills the {{ column }} placeholders.")
+@click.option("--name", "name", metavar="TEMPLATE",
+              help="File name for each copy, e.g. '{{ patient_id }}-{{ stem }}'. Fields: CSV columns, "
+                   "{{ row }}, {{ stem }} (the single commands' name), {{ variant }}. "
+                   "Default: the row number (with --data), else the single commands' name.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
+              help="Printer paper: a4 folds to A5 pages, letter to half-letter.")
+@click.option("--impose", is_flag=True, help="Put each booklet's pages on printer sheets in saddle-stitch order.")
+@click.option("--combine", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Also write every copy into this one PDF, each starting on a new sheet.")
+@click.option("--jobs", type=click.IntRange(min=1), metavar="N", help="Processes to use (default: every core).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("out"), show_default=True,
+              help="Folder for the PDFs (created if missing).")
+@click.option("--assets", type=click.Path(path_type=Path, file_okay=False), multiple=True,
+              help="Another folder images may come from (besides the content file's own).")
+@reports_errors
+def batch(contents: tuple[Path, ...], clinic: Path | None, variants: tuple[str, ...], data: Path | None,
+          name: str | None, paper: str, impose: bool, combine: Path | None, jobs: int | None, out: Path,
+          assets: tuple[Path, ...]) -> None:
+    """Make many PDFs at once: every CONTENT.yaml in every --variant, or one copy per patient with --data.
+
+    One failing item never stops the others. Exit 0 when all were written, 1 when any
+    failed, 2 when nothing could start, 130 when stopped with Ctrl-C (finished PDFs are kept).
+
+    \b
+    Examples:
+      booklet batch content/*.yaml --variant booklet --variant summary --clinic clinic.yaml
+      booklet batch leaflet.yaml --data tomorrow.csv --name '{{ patient_id }}-{{ stem }}' --impose
+    """
+    from .batch import plan, run
+
+    work = plan(list(contents), clinic=clinic, variants=variants, data=data, name=name, paper=paper,
+                impose=impose, combine=combine, out=out, assets=assets)
+    show = _BatchProgress(sys.stderr.isatty())
+    result = run(work, jobs=jobs, on_progress=show)
+    show.finish()
+    sys.exit(_batch_report(result, work.out))
+
+
+class _BatchProgress:
+    """A live line (done/total, failures, time left) on a terminal; one plain line per item otherwise."""
+
+    def __init__(self, live: bool) -> None:
+        self.live = live
+        self.drawn = False
+
+    def __call__(self, p: Any) -> None:
+        if self.live:
+            left = p.seconds_left
+            eta = f", {int(left) // 60}:{int(left) % 60:02d} left" if left is not None and p.done < p.total else ""
+            click.echo(f"\r\x1b[K{p.done}/{p.total} done, {p.failed} failed{eta}", err=True, nl=False)
+            self.drawn = True
+            return
+        o = p.last
+        # Personalised copies are named by row, never by their file name (it may hold patient values).
+        what = "failed" if not o.ok else ("done" if o.personal else f"wrote {o.output}")
+        click.echo(f"[{p.done}/{p.total}] {what}: {o.label}" if o.personal or not o.ok else
+                   f"[{p.done}/{p.total}] {what}", err=True)
+
+    def finish(self) -> None:
+        if self.drawn:
+            click.echo("", err=True)
+
+
+def _batch_report(result: Any, out: Path) -> int:
+    """Print the summary: counts, then each failure (identical messages once); returns the exit code."""
+    written, failed = len(result.written), len(result.failed)
+    click.echo(f"{written} written, {failed} failed ({result.elapsed:.1f} s); PDFs in {out}", err=True)
+    seen: dict[str, list[str]] = {}
+    for o in result.failed:
+        seen.setdefault(o.error or "", []).append(o.label)
+    for error, labels in seen.items():
+        more = f" (and {len(labels) - 1} more with the same error)" if len(labels) > 1 else ""
+        click.echo(f"failed: {labels[0]}{more}\n  " + error.replace("\n", "\n  "), err=True)
+    if result.combined is not None:
+        click.echo(f"combined {written} cop{'ies' if written != 1 else 'y'} into {result.combined}", err=True)
+    if result.combine_error:
+        click.echo(f"not combined: {result.combine_error}", err=True)
+    if result.interrupted:
+        click.echo(f"interrupted: {len(result.outcomes)} of {result.total} items done, {result.not_run} not made; "
+                   "every PDF written is complete", err=True)
+        return 130
+    return 1 if failed or result.combine_error else 0

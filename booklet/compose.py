@@ -36,6 +36,8 @@ MIN_PRINT_DPI = 150
 NO_PADDING = [(f"{side}PADDING", (0, 0), (-1, -1), 0) for side in ("LEFT", "RIGHT", "TOP", "BOTTOM")]
 #: A table column narrower than this many body-size characters is unreadable: stack the rows instead.
 MIN_COLUMN_CHARS = 9
+#: Share of the frame width a paragraph always has, even inside boxes, lists and beside a QR code.
+LONG_WORD_SHARE = 0.6
 
 
 def hyphenation_language(language: str) -> str:
@@ -113,15 +115,32 @@ class Composer:
         self.styles = Styles(self.theme, self.fonts, self.handout.language)
 
     # -- text ------------------------------------------------------------------
-    def para(self, text: str, style: ParagraphStyle) -> Paragraph:
+    def para(self, text: str, style: ParagraphStyle, width: float | None = None) -> Paragraph:
+        """`width`: the narrowest the paragraph may be set (default: a safe share of the frame)."""
+        style = self.unhyphenated_if_too_long(tx.plain(text, self.values), style, width)
         return Paragraph(tx.markup(text, self.values, self.theme.emphasis), style)
+
+    def unhyphenated_if_too_long(self, text: str, style: ParagraphStyle, width: float | None) -> ParagraphStyle:
+        """Hyphenation off for a paragraph with a word longer than a line.
+
+        ReportLab 5.1 loses splitLongWords when such a paragraph is hyphenated and then
+        split across pages: the rest of the long word is drawn as one line off the page.
+        """
+        if not style.hyphenationLang:
+            return style
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        limit = (width if width is not None else self.frame_width * LONG_WORD_SHARE) - style.leftIndent
+        if all(stringWidth(w, self.fonts.bold, style.fontSize) <= limit for w in text.split()):
+            return style
+        return ParagraphStyle(f"{style.name}-unhyphenated", parent=style, hyphenationLang="", embeddedHyphenation=0)
 
     def words(self, key: str) -> str:
         return self.theme.word(key)
 
     def literal(self, text: str, style: ParagraphStyle) -> Paragraph:
         """A paragraph of layout text or clinic text: escaped, no emphasis marks."""
-        return Paragraph(tx.escape_text(text), style)
+        return Paragraph(tx.escape_text(text), self.unhyphenated_if_too_long(text, style, None))
 
     def grid(self, data: list[list[object]], widths: list[float], commands: list[tuple], **kw: object) -> Table:
         """A ReportLab table whose cell font is ours (its default would be Helvetica)."""
@@ -175,7 +194,8 @@ class Composer:
             ("BOTTOMPADDING", (0, -1), (-1, -1), pad * 0.6),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ], splitInRow=1)
-        return KeepTogether([table, Spacer(1, self.theme.space["block"])])
+        table.spaceAfter = self.theme.space["block"]  # space, not a Spacer: none is kept at the foot of a page
+        return KeepTogether([table])
 
     def callout(self, b: m.Callout) -> list[Flowable]:
         s = self.styles
@@ -208,10 +228,10 @@ class Composer:
         if self.frame_width / ncols < MIN_COLUMN_CHARS * char_width * 1.4:
             return self.stacked_table(b)
         widths = self.column_widths(b)
-        data = [[self.para(c, s.cell_head) for c in b.columns]]
-        data += [[self.para(c, s.cell) for c in row] for row in b.rows]
-        p = self.theme.palette
         pad = s.cell.fontSize * 0.4
+        data = [[self.para(c, s.cell_head, w - 2 * pad) for c, w in zip(b.columns, widths)]]
+        data += [[self.para(c, s.cell, w - 2 * pad) for c, w in zip(row, widths)] for row in b.rows]
+        p = self.theme.palette
         commands = [
             ("BACKGROUND", (0, 0), (-1, 0), HexColor(p.primary_tint)),
             ("LINEBELOW", (0, 0), (-1, 0), 1.2, HexColor(p.primary)),
@@ -255,7 +275,8 @@ class Composer:
         out: list[Flowable] = []
         for row in b.rows:
             rows = [[Paragraph(f"<b>{tx.markup(col, self.values, self.theme.emphasis)}:</b> "
-                               f"{tx.markup(cell, self.values, self.theme.emphasis)}", s.cell)]
+                               f"{tx.markup(cell, self.values, self.theme.emphasis)}",
+                               self.unhyphenated_if_too_long(tx.plain(f"{col} {cell}", self.values), s.cell, None))]
                     for col, cell in zip(b.columns, row)]
             out.append(self.box(rows, p.rule, tint(p.primary, 0.06)))
         return out
@@ -264,7 +285,16 @@ class Composer:
         info = probe(b.path)
         width = self.frame_width * b.width
         if info.kind == "svg":
-            flowable = self.svg(b.path, width, self.frame_height * 0.8)
+            # Text in a picture is text: it is enlarged to the layout's smallest size, never printed under it.
+            smallest = smallest_text_size(load_svg(b.path))
+            minimum = self.theme.type.min
+            need = load_svg(b.path).width * minimum / smallest if smallest and minimum else 0.0
+            flowable = self.svg(b.path, min(max(width, need), self.frame_width), self.frame_height * 0.8)
+            if need and flowable.width < need - 0.01:
+                shown = smallest * flowable.width / load_svg(b.path).width
+                raise BookletError.at(b.loc, f"the text in this picture would print at {shown:.1f} pt, under the "
+                                      f"{minimum:g} pt this layout allows",
+                                      "make the text in the SVG file larger, or the picture less tall")
         else:
             # Never enlarge past MIN_PRINT_DPI: a small picture stays small rather than blurred.
             width = min(width, info.width_px / MIN_PRINT_DPI * 72)
@@ -288,6 +318,8 @@ class Composer:
         from reportlab.graphics.shapes import Group, String
 
         drawing = copy.deepcopy(load_svg(path))
+        # The renderer's starting state names rl_config's Helvetica even with no text in the drawing.
+        drawing.initialFontName = self.fonts.regular
         scale = min(width / drawing.width, max_height / drawing.height)
         stack = [drawing]
         while stack:  # SVG text must use the embedded font, never a standard-14 one
@@ -404,6 +436,23 @@ _BUILDERS: dict[type, Callable[[Composer, m.Block], list[Flowable]]] = {  # type
     m.Qr: Composer.qr,
     m.PageBreak: Composer.page_break,
 }
+
+
+def smallest_text_size(drawing) -> float | None:  # type: ignore[no-untyped-def]
+    """The smallest font size of the text in a drawing, in the drawing's own units (None: no text)."""
+    from reportlab.graphics.shapes import Group, String
+
+    sizes: list[float] = []
+    stack = [(drawing, 1.0)]
+    while stack:
+        node, scale = stack.pop()
+        for child in getattr(node, "contents", []):
+            if isinstance(child, String):
+                sizes.append(child.fontSize * scale)
+            elif isinstance(child, Group):
+                a, b, c, d = (child.transform or (1, 0, 0, 1, 0, 0))[:4]
+                stack.append((child, scale * math.sqrt(abs(a * d - b * c))))
+    return min(sizes) if sizes else None
 
 
 def number_of_lines(height: float, gap: float) -> int:

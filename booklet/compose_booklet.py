@@ -198,8 +198,21 @@ def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
         metadata=metadata(handout, clinic, values),
         numbers=NumberStyle(fonts.regular, s.toc.fontSize, theme.palette.text, s.toc.fontSize * 2.6, s.toc.leading),
         multiple_of=SADDLE_STITCH,
+        pages_after_pad=pages_needed(back_matter(c), frames["back"][2], frames["back"][3]),
         source=handout.loc,
     )
+
+
+def pages_needed(flowables: list[Flowable], width: float, height: float) -> int:
+    """A close estimate of the pages a run of flowables fills (render checks it after the build)."""
+    from .render import scratch_canvas
+
+    canvas = scratch_canvas()
+    total = 0.0
+    for f in flowables:
+        _, h = f.wrapOn(canvas, width, height)
+        total += h + f.getSpaceBefore() + f.getSpaceAfter()
+    return max(1, -int(-total // height))
 
 
 def metadata(handout: m.Handout, clinic: m.Clinic, values: dict[str, str]) -> Metadata:
@@ -252,19 +265,20 @@ def back_matter(c: Composer) -> list[Flowable]:
                               [c.literal(cl.urgent, s.body)]], color, background))
     if h.sources:
         out.append(c.literal(c.words("sources"), s.h2))
-        out.append(c.list_of(h.sources, numbered=False, style=s.item))
+        out.append(c.list_of(h.sources, numbered=False, style=s.cell))
     facts = [(c.words("reference"), h.reference), (c.words("version"), h.version),
              (c.words("published"), format_date(h.published, h.language)),
              (c.words("review_by"), format_date(h.review_by, h.language)),
              (c.words("authors"), ", ".join(tx.plain(a, c.values) for a in h.authors))]
-    shown = [f"<b>{tx.escape_text(label)}:</b> {tx.escape_text(value)}" for label, value in facts if value]
+    shown = [f"<b>{tx.escape_text(label).replace(' ', '&nbsp;')}:</b> {tx.escape_text(value)}"
+             for label, value in facts if value]
     if shown:
-        out.append(Spacer(1, c.theme.space["block"]))
-        for line in shown:
-            out.append(Paragraph(line, ParagraphStyle("fact", parent=s.small, textColor=HexColor(c.theme.palette.text),
-                                                      spaceAfter=1)))
+        # One run of small print (it wraps), not a line per fact: the back page is one page.
+        out.append(Paragraph(" &nbsp;·&nbsp; ".join(shown), ParagraphStyle(
+            "facts", parent=s.small, textColor=HexColor(c.theme.palette.text), hyphenationLang="",
+            embeddedHyphenation=0, spaceBefore=c.theme.space["paragraph"],
+            spaceAfter=c.theme.space["paragraph"])))
     if cl.alternative_formats:
-        out.append(Spacer(1, c.theme.space["block"]))
         out.append(c.box([[c.literal(cl.alternative_formats, s.body)]], c.theme.palette.primary,
                          c.theme.palette.primary_tint))
     return out

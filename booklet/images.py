@@ -32,10 +32,18 @@ def probe(path: Path) -> ImageInfo:
         return ImageInfo("svg", int(drawing.width), int(drawing.height))
     from PIL import Image, UnidentifiedImageError
 
+    too_big = BookletError.at(str(path), f"the image is over the limit of {MAX_PIXELS // 1_000_000} megapixels",
+                              "make it smaller; 2,000 pixels across is plenty for a booklet")
     try:
-        with Image.open(path) as im:
-            fmt = (im.format or "").lower()
-            width, height = im.size
+        # Opening reads the header only; Pillow's own bomb check (a warning, or an error far
+        # above MAX_PIXELS) fires here, before any pixel is decoded.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                fmt = (im.format or "").lower()
+                width, height = im.size
+    except Image.DecompressionBombError:
+        raise too_big from None
     except UnidentifiedImageError:
         raise BookletError.at(str(path), "the file is not a PNG or JPEG image",
                               "save the picture as PNG or JPEG and try again") from None

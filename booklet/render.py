@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 from reportlab.platypus.doctemplate import LayoutError
 
+from . import tagging
 from .errors import BookletError, Loc
 
 rl_config.useA85 = 0  # binary streams: ASCII85 only makes files 25% bigger
@@ -51,7 +53,19 @@ class DocumentSpec:
     metadata: Metadata
     numbers: NumberStyle
     multiple_of: int = 1
+    #: How many pages the matter after the padding point takes (measured by compose; checked after build).
+    pages_after_pad: int = 1
     source: Loc = field(default_factory=lambda: Loc("<input>"))
+    #: A tagged PDF (structure tree, marked content); False draws the same pages untagged.
+    tags: bool = True
+    #: Claim PDF/UA-1 in the XMP metadata (unvalidated: only on request).
+    pdfua: bool = False
+
+
+@functools.lru_cache(maxsize=1)
+def scratch_canvas() -> Canvas:
+    """A canvas to measure flowables on before the real build (nothing is ever saved from it)."""
+    return Canvas(io.BytesIO())
 
 
 class PadTo(Flowable):
@@ -114,10 +128,15 @@ class _Doc(BaseDocTemplate):
         self.current = first
         super().handle_flowable(flowables)
 
+    def filterFlowables(self, flowables: list[Flowable]) -> None:  # noqa: N802 - ReportLab's hook
+        """What reaches the page untagged is tagged here: paragraphs by their style, other drawing as artifacts."""
+        if flowables and flowables[0] is not None:
+            flowables[0] = tagging.ensure(flowables[0])
+
 
 def render(spec: DocumentSpec) -> tuple[bytes, int]:
     """Build the document; returns the PDF bytes and the page count."""
-    back_pages = 1
+    back_pages = spec.pages_after_pad
     for _ in range(3):
         pdf, pages, actual_back_pages = _build(spec, back_pages)
         if spec.multiple_of == 1 or pages % spec.multiple_of == 0:
@@ -139,9 +158,12 @@ def _build(spec: DocumentSpec, back_pages: int) -> tuple[bytes, int, int]:
     templates = []
     for name, (x, y, w, h) in spec.frames.items():
         frame = Frame(x, y, w, h, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id=name)
-        templates.append(PageTemplate(id=name, frames=[frame], onPage=spec.decorate.get(name), pagesize=spec.page))
+        templates.append(PageTemplate(id=name, frames=[frame], onPage=tagging.decoration(spec.decorate.get(name)),
+                                      pagesize=spec.page))
     doc.addPageTemplates(templates)
-    canvas_class = type("BookletCanvas", (_Canvas,), {"numbers": spec.numbers})
+    bases: tuple[type, ...] = (tagging.TaggingCanvas, _Canvas) if spec.tags else (_Canvas,)
+    canvas_class = type("BookletCanvas", bases, {"numbers": spec.numbers, "tag_options": tagging.TagOptions(
+        md.title, md.language, md.author, md.subject, md.keywords, md.creator, spec.pdfua)})
     try:
         doc.build(spec.story(back_pages), canvasmaker=canvas_class)
     except LayoutError as exc:

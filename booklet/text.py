@@ -84,7 +84,8 @@ def _pair(tokens: list[tuple[str, str]], mark: str) -> None:
         if kind != "?" + mark:
             continue
         before, after = around[0], around[1]
-        if opener is not None and not before.isspace():
+        # A pair must enclose something: '****' is four asterisks, not an empty bold.
+        if opener is not None and not before.isspace() and i - opener > 1:
             tokens[opener] = (mark, "")
             tokens[i] = (mark, "")
             opener = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -48,7 +49,8 @@ BLOCK_KINDS = (
 )
 
 #: The neutral profile used without --clinic: no logo, a calm blue palette.
-DEFAULT_CLINIC = m.Clinic(name="", logo=None, logo_alt="", colors=m.Colors("#1F5F8B", "#3A8FB7"))
+# Both colours pass the 4.5:1 text contrast, so a build without --clinic prints no colour notice.
+DEFAULT_CLINIC = m.Clinic(name="", logo=None, logo_alt="", colors=m.Colors("#1F5F8B", "#337EA1"))
 
 
 class _Reader:
@@ -191,6 +193,10 @@ class _Reader:
         return None
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _did_you_mean(name: str, choices: object) -> str:
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)  # type: ignore[call-overload]
     if close:
@@ -285,8 +291,8 @@ def _block(r: _Reader, node: Node) -> m.Block | None:
     builder = _BLOCKS.get(kind)
     if builder is None:
         hint = _did_you_mean(kind, BLOCK_KINDS)
-        if ": " in f"{kind}: ":
-            hint += "; a paragraph containing ': ' must be put in quotes"
+        if not re.fullmatch(r"[a-z_]+", kind):  # looks like prose, not a misspelt kind
+            hint += "; or, if this is a paragraph containing ': ', put it in quotes"
         r.problems.add(key.loc, f"unknown block '{kind}'", hint)
         return None
     return builder(r, value, key.loc)
@@ -299,7 +305,7 @@ def _list_block(cls: type) -> Callable[[_Reader, Node, Loc], m.Block | None]:
                            "write one '- item' per line, or [item, item]")
             return None
         items = r.texts(value, cls.__name__.lower())
-        if not items:
+        if not value.items:
             r.problems.add(value.loc, f"'{cls.__name__.lower()}' has no items")
             return None
         return cls(items, loc)
@@ -337,8 +343,8 @@ def _table(r: _Reader, value: Node, loc: Loc) -> m.Block | None:
                 if len(cells) > len(columns):
                     hint = ("a comma inside [a, b, c] starts a new cell: put a cell that contains a comma "
                             "in quotes, like \"Tiredness, feeling sick\"")
-                r.problems.add(row.loc, f"table row {number} has {len(cells)} cells but the table has "
-                               f"{len(columns)} columns", hint)
+                r.problems.add(row.loc, f"table row {number} has {_count(len(cells), 'cell')} but the table has "
+                               f"{_count(len(columns), 'column')}", hint)
             rows.append(cells)
     if not columns or not rows:
         return None
@@ -370,7 +376,8 @@ def _image(r: _Reader, value: Node, loc: Loc) -> m.Block | None:
         probe(path)
     except BookletError as exc:
         for p in exc.problems:
-            r.problems.add(src_node.loc if src_node else loc, p.message, p.hint)
+            r.problems.add(src_node.loc if src_node else loc, f"image '{r.text(src_node)}' cannot be used: {p.message}",
+                           p.hint)
         return None
     return m.Image(r.text(src_node), path, alt, r.text(f.get("caption")), width, loc)
 
@@ -410,7 +417,8 @@ def _glossary(r: _Reader, value: Node, loc: Loc) -> m.Block | None:
 def _qr(r: _Reader, value: Node, loc: Loc) -> m.Block | None:
     f = r.fields(value, QR_FIELDS, "the QR code")
     url = r.text(f.get("url"))
-    if url and not re.match(r"(https?://|tel:|mailto:)\S+\Z", url):
+    # A placeholder may fill part of the address (`{{ id }}` has spaces), never its scheme.
+    if url and not re.match(r"(https?://|tel:|mailto:)\S+\Z", PLACEHOLDER.sub("x", url)):
         r.problems.add(f["url"].loc, f"'{url}' is not a web address", "start it with https://")
     elif len(url) > MAX_QR_CHARS:
         r.problems.add(f["url"].loc, f"the QR address is {len(url)} characters; at most {MAX_QR_CHARS} scan reliably",
@@ -465,7 +473,7 @@ def read_clinic(path: Path | None, *, assets: tuple[Path, ...] = ()) -> m.Clinic
     fonts = None
     if "fonts" in f:
         ff = r.fields(f["fonts"], FONT_FIELDS, "'fonts'")
-        paths = {k: r.file(node, f"font '{k}'", (".ttf",)) for k, node in ff.items()}
+        paths = {k: r.file(node, f"{k} font", (".ttf",)) for k, node in ff.items()}
         if paths.get("regular") and paths.get("bold"):
             fonts = m.FontFiles(paths["regular"], paths["bold"], paths.get("italic"), paths.get("bold_italic"))  # type: ignore[arg-type]
     logo = r.file(f["logo"], "logo", IMAGE_SUFFIXES) if "logo" in f else None
@@ -476,7 +484,7 @@ def read_clinic(path: Path | None, *, assets: tuple[Path, ...] = ()) -> m.Clinic
             probe(logo)
         except BookletError as exc:
             for p in exc.problems:
-                r.problems.add(f["logo"].loc, p.message, p.hint)
+                r.problems.add(f["logo"].loc, f"logo '{r.text(f['logo'])}' cannot be used: {p.message}", p.hint)
     name = r.text(f.get("name"))
     if r.placeholders:
         first = next(iter(r.placeholders.values()))
@@ -580,13 +588,20 @@ def clinic_texts(c: m.Clinic) -> Iterator[tuple[str, Loc]]:
         yield getattr(c, name), c.field_locs.get(name, c.loc)
 
 
+def _show_char(ch: str) -> str:
+    """A character for a message: itself and its code, or only the code when it is invisible."""
+    if unicodedata.category(ch).startswith("C"):  # control, format, surrogate, private, unassigned
+        return f"U+{ord(ch):04X}"
+    return f"'{ch}' (U+{ord(ch):04X})"
+
+
 def check_glyphs(texts: Iterator[tuple[str, Loc]], can_draw: Callable[[str], bool], font_name: str) -> None:
     """Every character must be in the font: a missing glyph is an error, never an empty box."""
     problems = Problems()
     for text, loc in texts:
         missing = sorted({ch for ch in text if not can_draw(ch)})
         if missing:
-            shown = " ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in missing[:8])
+            shown = " ".join(_show_char(ch) for ch in missing[:8])
             problems.add(loc, f"the font {font_name} cannot draw {shown}",
                          "replace or remove these characters, or name a clinic font that has them")
     problems.raise_if_any()

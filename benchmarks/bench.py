@@ -1,0 +1,261 @@
+"""Speed and memory of booklet on this machine, beside its peers (Typst, WeasyPrint) from the same run.
+
+    python benchmarks/bench.py                      # booklet's figures, plus peers if /tmp/peers exists
+    python benchmarks/bench.py --peers none --quick # booklet only, fewer repetitions
+    python benchmarks/bench.py --flat 1000          # also: peak memory per worker across 1,000 copies
+
+Figures (issue 4 targets in brackets):
+  in process        ms per document, load + validate + prepare + render of a distinct handout,
+                    median of N after the first (which includes imports and font loading) [<= 30 ms]
+  render only       ms per copy when the handout is already prepared (a personalised row's work)
+  batch distinct    documents/s, 200 distinct handouts on every core via booklet.batch [>= 60/s on 2 cores]
+  batch personal    documents/s, 200 CSV rows of one handout with placeholders [>= 150/s on 2 cores]
+  build process     seconds for one whole `booklet build` process, median of 5 [< 0.3 s]
+  --help            seconds for `booklet --help`, median of 5 [< 0.15 s]
+  peak RSS          peak resident memory per worker process [< 120 MB]
+
+The handout is the benchmark corpus in ../shared/bench (17 A5 pages with the peers'
+layout). Distinct handouts are copies with every paragraph, heading, list item and
+the reference code changed (like the peers' `--vary all`), written to a temporary
+folder that is removed afterwards. Nothing is written anywhere else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import csv
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
+if not BENCH.exists():
+    BENCH = Path("/work/shared/bench")
+CORPUS = BENCH / "corpus"
+PEERS_PYTHON = Path("/tmp/peers/bin/python")
+
+
+# -- inputs -----------------------------------------------------------------------
+def distinct_copies(folder: Path, count: int) -> list[Path]:
+    """`count` copies of the handout, each with every text block changed (defeats any per-document cache)."""
+    data = yaml.load((CORPUS / "breast-cancer.yaml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    shutil.copytree(CORPUS / "images", folder / "images", dirs_exist_ok=True)
+    paths = []
+    for i in range(count):
+        d = copy.deepcopy(data)
+        tag = f" ({i})"
+        d["reference"] = f"{d.get('reference', 'DOC')}/{i:04d}"
+        for s in d["sections"]:
+            s["heading"] += tag
+            body = s.get("body", [])
+            for j, b in enumerate(body):
+                if isinstance(b, str):
+                    body[j] = b + tag
+                elif "bullets" in b:
+                    b["bullets"] = [x + tag for x in b["bullets"]]
+                elif "steps" in b:
+                    b["steps"] = [x + tag for x in b["steps"]]
+                elif "callout" in b and b["callout"].get("text"):
+                    b["callout"]["text"] += tag
+                elif "questions" in b:
+                    b["questions"] = [x + tag for x in b["questions"]]
+        path = folder / f"handout-{i:04d}.yaml"
+        path.write_text(yaml.safe_dump(d, allow_unicode=True, sort_keys=False, width=10_000), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def personalised(folder: Path, rows: int) -> tuple[Path, Path]:
+    """The handout with a patient's name on the cover and in the first paragraph, and a CSV of `rows` patients."""
+    text = (CORPUS / "breast-cancer.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"^audience: .*$", "audience: Prepared for {{ patient_name }} (hospital number {{ patient_id }})",
+                  text, count=1, flags=re.M)
+    text = text.replace("      - Metastatic breast cancer is breast cancer that has spread",
+                        "      - \"{{ patient_name }}, this booklet is for you.\"\n"
+                        "      - Metastatic breast cancer is breast cancer that has spread", 1)
+    shutil.copytree(CORPUS / "images", folder / "images", dirs_exist_ok=True)
+    content = folder / "personal.yaml"
+    content.write_text(text, encoding="utf-8")
+    data = folder / "patients.csv"
+    names = ["Zoë O'Brien", "Łucja Dvořák", "François Nuñez", "Nguyễn Thị Thanh Hà", "Siobhán Müller"]
+    with open(data, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["patient_id", "patient_name"])
+        for i in range(rows):
+            w.writerow([f"P{i:05d}", f"{names[i % len(names)]} {i}"])
+    return content, data
+
+
+# -- measurements --------------------------------------------------------------------
+def in_process(contents: list[Path], clinic: Path, repeat: int) -> dict[str, float]:
+    from booklet import api
+
+    def one(path: Path) -> float:
+        t = time.perf_counter()
+        handout, clinic_model = api.load(path, clinic)
+        api.render_prepared(api.prepare(handout, clinic_model))
+        return (time.perf_counter() - t) * 1000
+
+    first = one(contents[0])
+    times = [one(contents[1 + i % (len(contents) - 1)]) for i in range(repeat)]
+    handout, clinic_model = api.load(contents[0], clinic)
+    prepared = api.prepare(handout, clinic_model)
+    renders = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        api.render_prepared(prepared)
+        renders.append((time.perf_counter() - t) * 1000)
+    pages = api.render_prepared(prepared).pages
+    return {"first_ms": first, "median_ms": statistics.median(times), "min_ms": min(times),
+            "render_ms": statistics.median(renders), "pages": pages}
+
+
+def run_batch(contents: list[Path], clinic: Path, out: Path, jobs: int, data: Path | None = None
+              ) -> dict[str, float]:
+    """A batch through booklet.batch, as `booklet batch` runs it, in a fresh process (cold caches, like the CLI)."""
+    code = f"""
+import json, sys, time
+from pathlib import Path
+t = time.perf_counter()
+from booklet import batch
+work = batch.plan([Path(p) for p in {[str(c) for c in contents]!r}], clinic=Path({str(clinic)!r}),
+                  data={str(data) if data else None!r} and Path({str(data)!r}), out=Path({str(out)!r}))
+result = batch.run(work, jobs={jobs})
+dt = time.perf_counter() - t
+assert not result.failed, result.failed[0].error
+print(json.dumps({{"docs": len(result.written), "seconds": dt, "peaks_kb": list(result.peak_rss_kb.values())}}))
+"""
+    import json
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    r = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"docs": r["docs"], "seconds": r["seconds"], "docs_per_s": r["docs"] / r["seconds"],
+            "peak_mb": max(r["peaks_kb"]) / 1024 if r["peaks_kb"] else 0.0}
+
+
+def process_time(args: list[str], runs: int = 5, cwd: Path | None = None) -> float:
+    times = []
+    for _ in range(runs + 1):  # the first run warms the disk cache
+        t = time.perf_counter()
+        subprocess.run(args, check=True, capture_output=True, cwd=cwd)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times[1:])
+
+
+def booklet_command() -> list[str]:
+    exe = shutil.which("booklet")
+    return [exe] if exe else [sys.executable, "-m", "booklet"]
+
+
+def peers(engine: str, repeat: int, batch: int, workers: int) -> dict[str, float]:
+    peers_py = BENCH / "peers.py"
+    base = [str(PEERS_PYTHON), str(peers_py), str(CORPUS / "breast-cancer.yaml"), "--clinic",
+            str(CORPUS / "clinic.yaml"), "--engine", engine]
+    out: dict[str, float] = {}
+    r = subprocess.run(base + ["--repeat", str(repeat)], capture_output=True, text=True, cwd=BENCH)
+    m = re.search(r"first_ms=([\d.]+) median_ms=([\d.]+)", r.stdout)
+    if m:
+        out["first_ms"], out["median_ms"] = float(m.group(1)), float(m.group(2))
+    r = subprocess.run(base + ["--batch", str(batch), "--workers", str(workers)], capture_output=True, text=True,
+                       cwd=BENCH)
+    m = re.search(r"docs_per_s=([\d.]+)", r.stdout)
+    if m:
+        out["docs_per_s"] = float(m.group(1))
+    r = subprocess.run(base + ["--batch", str(batch), "--workers", str(workers), "--vary", "ref"],
+                       capture_output=True, text=True, cwd=BENCH)
+    m = re.search(r"docs_per_s=([\d.]+)", r.stdout)
+    if m:
+        out["ref_docs_per_s"] = float(m.group(1))
+    if not out:
+        out["error"] = (r.stderr or r.stdout).strip().splitlines()[-1:] or ["no output"]  # type: ignore[assignment]
+    return out
+
+
+# -- report -----------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeat", type=int, default=20, help="documents timed in process (default 20)")
+    ap.add_argument("--docs", type=int, default=200, help="documents per batch (default 200)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: every core)")
+    ap.add_argument("--peers", default="typst,weasyprint", help="peers to run: typst,weasyprint or none")
+    ap.add_argument("--flat", type=int, default=0, help="also run a personalised batch of N rows for peak memory")
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run, not for reporting)")
+    a = ap.parse_args(argv)
+    if a.quick:
+        a.repeat, a.docs = 5, 40
+    clinic = CORPUS / "clinic.yaml"
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, jobs={a.jobs}")
+    try:
+        import _rl_accel  # noqa: F401
+
+        accel = "yes"
+    except ImportError:
+        accel = "no"
+    print(f"rl-accel: {accel}; PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r}")
+    rows: list[tuple[str, str, str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="booklet-bench-") as tmp:
+        folder = Path(tmp)
+        contents = distinct_copies(folder / "distinct", a.docs) if (folder / "distinct").mkdir() is None else []
+        ip = in_process(contents, clinic, a.repeat)
+        rows.append(("in process, ms/doc (load+render, distinct)", f"{ip['median_ms']:.1f}", "<= 30",
+                     f"first {ip['first_ms']:.0f} ms, min {ip['min_ms']:.1f}, {ip['pages']} pages"))
+        rows.append(("render only, ms/copy (prepared)", f"{ip['render_ms']:.1f}", "", ""))
+        (folder / "out1").mkdir()
+        bd = run_batch(contents, clinic, folder / "out1", a.jobs)
+        rows.append((f"batch {bd['docs']} distinct, docs/s", f"{bd['docs_per_s']:.1f}", ">= 60",
+                     f"{bd['seconds']:.2f} s incl. start-up"))
+        (folder / "personal").mkdir()
+        content, data = personalised(folder / "personal", a.docs)
+        (folder / "out2").mkdir()
+        bp = run_batch([content], clinic, folder / "out2", a.jobs, data)
+        rows.append((f"batch {bp['docs']} personalised rows, docs/s", f"{bp['docs_per_s']:.1f}", ">= 150",
+                     f"{bp['seconds']:.2f} s incl. start-up"))
+        runs = 3 if a.quick else 5
+        build = process_time(booklet_command() + ["build", str(CORPUS / "breast-cancer.yaml"), "--clinic",
+                                                  str(clinic), "-o", str(folder / "one.pdf")], runs)
+        rows.append(("`booklet build` process, s", f"{build:.3f}", "< 0.3", f"median of {runs}"))
+        helps = process_time(booklet_command() + ["--help"], runs)
+        rows.append(("`booklet --help`, s", f"{helps:.3f}", "< 0.15", f"median of {runs}"))
+        rows.append(("peak RSS per worker, MB", f"{max(bd['peak_mb'], bp['peak_mb']):.0f}", "< 120",
+                     f"distinct {bd['peak_mb']:.0f}, personalised {bp['peak_mb']:.0f}"))
+        if a.flat:
+            (folder / "flat").mkdir()
+            content, data = personalised(folder / "flat", a.flat)
+            (folder / "out3").mkdir()
+            bf = run_batch([content], clinic, folder / "out3", a.jobs, data)
+            rows.append((f"peak RSS per worker over {a.flat} copies, MB", f"{bf['peak_mb']:.0f}", "< 120",
+                         f"{bf['docs_per_s']:.1f} docs/s"))
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'booklet':<{width}}  {'value':>8}  {'target':>7}  notes")
+    for name, value, target, note in rows:
+        print(f"{name:<{width}}  {value:>8}  {target:>7}  {note}")
+    engines = [e for e in a.peers.split(",") if e and e != "none"]
+    if engines and not PEERS_PYTHON.exists():
+        print(f"\npeers: skipped ({PEERS_PYTHON} missing; see {BENCH / 'README.md'})")
+        engines = []
+    for engine in engines:
+        slow = engine == "weasyprint"  # about 0.8 s per document: fewer of them
+        repeat = max(3, a.repeat // 4) if slow else a.repeat
+        docs = max(10, a.docs // 10) if slow else a.docs
+        p = peers(engine, repeat, docs, a.jobs)
+        if "error" in p:
+            print(f"\n{engine}: failed: {p['error']}")
+            continue
+        print(f"\n{engine}: in process {p.get('median_ms', float('nan')):.1f} ms/doc (first "
+              f"{p.get('first_ms', float('nan')):.0f} ms, median of {repeat}); batch {docs} distinct "
+              f"{p.get('docs_per_s', float('nan')):.1f} docs/s; batch {docs} varying only the reference "
+              f"{p.get('ref_docs_per_s', float('nan')):.1f} docs/s (jobs={a.jobs})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

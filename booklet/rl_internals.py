@@ -1,0 +1,123 @@
+"""Every private ReportLab attribute or function booklet relies on, named in one place.
+
+ReportLab's public API has no hooks for marked content, page dictionary entries
+or structure trees, so `booklet.tagging` reaches into a few internals. Each one
+is wrapped here with a comment saying what it is and why it is needed, so a
+ReportLab upgrade means re-checking this file (and `tests/test_tagging.py`)
+rather than hunting through the code. pyproject pins reportlab to the 5.1
+series for the same reason; `check_version()` fails loudly on anything else.
+
+Public API used elsewhere (not listed as internals): `Canvas.addLiteral`,
+`Canvas.setCatalogEntry`, `Canvas.linkURL`, `Table(renderCB=...)` with the
+`TableRenderCB` command protocol, `BaseDocTemplate.filterFlowables`, the
+`pdfdoc` object classes (`PDFDictionary`, `PDFArray`, `PDFName`, `PDFString`,
+`PDFStream`) and `PDFDocument.Reference`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reportlab
+from reportlab.pdfbase import pdfdoc
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus.flowables import DDIndenter, LIIndenter, ListFlowable, _ContainerSpace
+
+#: The ReportLab series these internals were checked against.
+SERIES = "5.1."
+
+
+def check_version() -> None:
+    """Refuse to tag with a ReportLab whose internals have not been checked."""
+    if not reportlab.Version.startswith(SERIES):
+        raise RuntimeError(f"booklet's tagged PDF needs reportlab {SERIES}x (found {reportlab.Version}); "
+                           "see booklet/rl_internals.py")
+
+
+# -- canvas ------------------------------------------------------------------------
+def code(canvas: Canvas) -> list[str]:
+    """`Canvas._code`: the list of content-stream operator strings of the current page.
+
+    Marked-content operators go in through the public `addLiteral`; reading the
+    list's length and deleting one just-emitted `BDC`/`BMC` entry (when the
+    sequence it opened received no drawing) keeps streams free of empty sequences.
+    """
+    return canvas._code
+
+
+def ctm(canvas: Canvas) -> tuple[float, float, float, float, float, float]:
+    """`Canvas._currentMatrix`: the current transformation, tracked by translate/scale/transform.
+
+    Needed to turn a flowable's local position into the page-space /BBox of a Figure.
+    """
+    return canvas._currentMatrix
+
+
+def last_annotation(canvas: Canvas) -> pdfdoc.PDFObjectReference:
+    """`Canvas._annotationrefs[-1]`: the reference to the annotation `linkURL` just added to the page.
+
+    A link annotation must name its structure element (/StructParent) and be
+    named by it (an OBJR); `linkURL` returns nothing, so the reference is read here.
+    """
+    return canvas._annotationrefs[-1]
+
+
+# -- document ----------------------------------------------------------------------
+def document(canvas: Canvas) -> pdfdoc.PDFDocument:
+    """`Canvas._doc`: the PDFDocument the canvas writes into (its pages, objects and Reference())."""
+    return canvas._doc
+
+
+def page_objects(doc: pdfdoc.PDFDocument) -> list[pdfdoc.PDFPage]:
+    """`PDFDocument.Pages.pages`: the page dictionaries written so far, in order."""
+    return doc.Pages.pages
+
+
+def object_named(doc: pdfdoc.PDFDocument, ref: pdfdoc.PDFObjectReference) -> Any:
+    """`PDFDocument.idToObject[ref.name]`: the object behind a reference (here: an annotation dictionary)."""
+    return doc.idToObject[ref.name]
+
+
+def add_page_entries(page: pdfdoc.PDFPage, **entries: object) -> None:
+    """Add keys to one page dictionary.
+
+    `PDFPage.format` writes only the attributes named in its class-level
+    `__NoDefault__` list, which has no /StructParents or /Tabs; an instance-level
+    copy of the list with the extra names added makes the page write them.
+    """
+    names = list(type(page).__dict__.get("__NoDefault__", pdfdoc.PDFPage.__NoDefault__))
+    for key, value in entries.items():
+        if key not in names:
+            names.append(key)
+        setattr(page, key, value)
+    setattr(page, "__NoDefault__", names)
+
+
+# -- flowables ---------------------------------------------------------------------
+def container_content(flowable: _ContainerSpace) -> list:
+    """`KeepTogether._content` (any `_ContainerSpace`): the flowables held inside, tagged in place."""
+    return flowable._content
+
+
+#: `platypus.flowables._ContainerSpace`: base of KeepTogether and friends. `doctemplate._ktAllow`
+#: refuses these inside keep-with-next groups by class, so they are never wrapped, only their content.
+ContainerSpace = _ContainerSpace
+
+#: `DDIndenter`: `BaseDocTemplate.handle_flowable` puts split parts that are DDIndenters (list items)
+#: back on the story instead of drawing the first one at once; a wrapper around one must stay one.
+Indenter = DDIndenter
+
+
+def make_list_item_indenter(lst: ListFlowable, flowable: Any, bullet: Any, params: Any) -> LIIndenter:
+    """`ListFlowable._makeLIIndenter`: the one place a list wraps an item and its bullet.
+
+    booklet's tagged list overrides it to put each item's label (`BulletDrawer`)
+    and body in Lbl and LBody elements; the bullet is drawn by
+    `LIIndenter.drawOn` as `bullet.drawOn(indenter, canv, x, y, 0)`.
+    """
+    return ListFlowable._makeLIIndenter(lst, flowable, bullet, params)
+
+
+#: `_FindSplitterMixin._findSplit`: `Table._splitCell` (in-row splits) calls it on any cell flowable that
+#: has it, bypassing `split()`; a wrapper must expose it and wrap the parts it returns.
+FIND_SPLIT = "_findSplit"

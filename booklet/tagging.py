@@ -1,0 +1,698 @@
+"""Turns a composed story into a tagged PDF: marked content on every page and a structure tree.
+
+How it fits together:
+
+- Compose time: `Tag` says what a piece of the story is (role, alt text,
+  attributes, and optionally a parent `Tag`, so table cells know their row and
+  list labels their item). `Tagged` wraps a flowable with its tag, transparently
+  (in the manner of platypus' `DDIndenter`), and keeps the tag on every part its
+  flowable splits into, so a paragraph or table split across pages stays one
+  element. `TaggedList` tags list items, `TABLE_ARTIFACTS` (a `Table` renderCB)
+  marks table backgrounds and rules as artifacts, `ensure` gives any untagged
+  flowable a role (paragraphs) or marks it as an artifact (rules, writing lines).
+- Draw time: on a `TaggingCanvas`, a `Tagger` turns tags into structure
+  elements (in drawing order, which is the story's order) and brackets every
+  drawing in `/Role <</MCID n>> BDC ... EMC` or `/Artifact BMC ... EMC`,
+  never nested, never across a page. On any other canvas the wrappers only draw:
+  the untagged PDF is the same drawing without the marks.
+- Save time: the tree is written with ReportLab's own pdfdoc objects:
+  StructTreeRoot with one Document element, a ParentTree, /StructParents and
+  /Tabs /S on every page, /MarkInfo, XMP metadata (title, language).
+
+The ReportLab internals this needs are named in `booklet.rl_internals`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, ListFlowable, Paragraph, Spacer
+from reportlab.platypus.doctemplate import ActionFlowable
+from reportlab.platypus.flowables import UseUpSpace
+
+from . import rl_internals as rl
+from .flowables import QrCode
+
+#: PDF 1.7 (ISO 32000-1): /Tabs needs 1.5; PDF/UA-1 is built on 1.7.
+PDF_VERSION = (1, 7)
+#: The attribute a tagging canvas keeps its Tagger in (absent on any other canvas).
+TAGGER = "_booklet_tagger"
+
+#: Paragraph styles (by name, or a parent's name) whose paragraphs are headings; see booklet.compose.Styles.
+#: The title is the one H1; sections (and contents, at a glance, notes) are H2; box titles and
+#: back-page headings H3, so heading levels never skip.
+ROLE_BY_STYLE = {"title": "H1", "h1": "H2", "h2": "H3", "box_title": "H3"}
+
+#: Roles whose empty elements are kept (a table keeps its grid even where a cell is empty).
+KEEP_EMPTY = frozenset({"TR", "TH", "TD"})
+
+#: Content-stream operators that paint: text showing, path painting, XObjects, shadings, inline images.
+_PAINTS = re.compile(r"(?:^|\s)(?:Tj|TJ|'|\"|f\*?|F|B\*?|b\*?|S|s|Do|sh|BI)(?=\s|$)")
+
+
+class TaggingError(AssertionError):
+    """The drawing broke the marked-content rules (a bug in booklet, never bad input)."""
+
+
+@dataclass(eq=False)
+class Tag:
+    """What a piece of the story is. One Tag is one structure element, however many parts it is drawn in.
+
+    `group` tags hold other elements and mark their own drawing (rules,
+    backgrounds, checkboxes) as artifacts; other tags mark their drawing as
+    their content. `parent` places the element under another tag's element;
+    without it the element goes under whatever element is being drawn.
+    """
+
+    role: str
+    parent: Tag | None = None
+    alt: str = ""
+    group: bool = False
+    attributes: tuple[tuple[str, str], ...] = ()
+    #: Join the parent only when the page ends (decorations drawn before the page's story).
+    deferred: bool = False
+
+    def __deepcopy__(self, memo: dict) -> Tag:  # platypus deep-copies flowables to try splits
+        return self
+
+    def __copy__(self) -> Tag:
+        return self
+
+
+#: Drawing that is not content: page furniture, rules, writing lines, repeated table headers.
+ARTIFACT = Tag("Artifact", group=True)
+
+
+def tagger_of(canvas: Canvas) -> Tagger | None:
+    return getattr(canvas, TAGGER, None)
+
+
+# -- the structure tree ------------------------------------------------------------
+@dataclass(eq=False)
+class MarkedContent:
+    page: int
+    mcid: int
+
+
+@dataclass(eq=False)
+class AnnotationRef:
+    page: int
+    ref: Any  # PDFObjectReference
+
+
+@dataclass(eq=False)
+class StructElem:
+    role: str
+    parent: StructElem | None
+    alt: str = ""
+    attributes: tuple[tuple[str, str], ...] = ()
+    kids: list[StructElem | MarkedContent | AnnotationRef] = field(default_factory=list)
+    bbox: tuple[float, float, float, float] | None = None
+    ref: Any = None  # set when written
+
+    def is_empty(self) -> bool:
+        return not self.kids and self.role not in KEEP_EMPTY
+
+    def walk(self) -> Iterator[StructElem]:
+        yield self
+        for kid in self.kids:
+            if isinstance(kid, StructElem):
+                yield from kid.walk()
+
+
+_NONE = object()  # no open context: nothing may be drawn
+_ART = object()  # the artifact sink
+
+
+class Tagger:
+    """Numbers marked content per page and builds the structure tree while a document is drawn."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+        self.root = StructElem("Document", None)
+        self._elems: dict[int, tuple[Tag, StructElem]] = {}
+        self._stack: list[tuple[object, StructElem | None]] = []  # (sink, container)
+        self._seq: tuple[list[str], int, MarkedContent | None, StructElem | None] | None = None
+        self._page: list[StructElem] = []  # this page's elements, by MCID
+        self.pages: list[list[StructElem]] = []
+        self.links: list[tuple[StructElem, Any, int]] = []
+        self._deferred: list[StructElem] = []
+        self._drawn: set[int] = set()
+        self.reading_last = 0  # > 0: new top-level elements are read after the page's story
+        self._keep: list[object] = []  # what _drawn and _elems hold ids of stays alive
+
+    # elements ----------------------------------------------------------------------
+    def container(self) -> StructElem:
+        for _, container in reversed(self._stack):
+            if container is not None:
+                return container
+        return self.root
+
+    def elem(self, tag: Tag) -> StructElem:
+        hit = self._elems.get(id(tag))
+        if hit is not None:
+            return hit[1]
+        parent = self.elem(tag.parent) if tag.parent is not None else self.container()
+        e = StructElem(tag.role, parent, tag.alt, tag.attributes)
+        if tag.deferred or (self.reading_last and tag.parent is None and parent is self.root):
+            self._deferred.append(e)
+        else:
+            parent.kids.append(e)
+        self._elems[id(tag)] = (tag, e)
+        return e
+
+    # contexts ----------------------------------------------------------------------
+    def enter(self, tag: Tag) -> StructElem | None:
+        if tag is ARTIFACT:
+            self._push(_ART, None)
+            return None
+        e = self.elem(tag)
+        self._push(_ART if tag.group else e, e)
+        return e
+
+    def leave(self) -> None:
+        sink, _ = self._stack.pop()
+        new = self._stack[-1][0] if self._stack else _NONE
+        if new is not sink:
+            self._close()
+            if new is not _NONE:
+                self._open(new)
+
+    def _push(self, sink: object, container: StructElem | None) -> None:
+        old = self._stack[-1][0] if self._stack else _NONE
+        self._stack.append((sink, container))
+        if sink is not old:
+            self._close()
+            self._open(sink)
+
+    def _open(self, sink: object) -> None:
+        code = rl.code(self.canvas)
+        if sink is _ART:
+            self.canvas.addLiteral("/Artifact BMC")
+            self._seq = (code, len(code) - 1, None, None)
+            return
+        assert isinstance(sink, StructElem)
+        mcid = len(self._page)
+        self._page.append(sink)
+        mark = MarkedContent(len(self.pages), mcid)
+        sink.kids.append(mark)
+        self.canvas.addLiteral(f"/{sink.role} <</MCID {mcid}>> BDC")
+        self._seq = (code, len(code) - 1, mark, sink)
+
+    def _close(self) -> None:
+        if self._seq is None:
+            return
+        code, start, mark, elem = self._seq
+        self._seq = None
+        if code is not rl.code(self.canvas):
+            raise TaggingError("a marked-content sequence was left open across a page or form")
+        for i in range(start + 1, len(code)):
+            if _PAINTS.search(code[i]):
+                self.canvas.addLiteral("EMC")
+                return
+        # Nothing was drawn in it (only state changes): take the empty sequence back out.
+        del code[start]
+        if mark is not None and elem is not None:
+            self._page.pop()
+            for i in range(len(elem.kids) - 1, -1, -1):
+                if elem.kids[i] is mark:
+                    del elem.kids[i]
+                    break
+
+    # drawing -----------------------------------------------------------------------
+    def draw(self, wrapper: Tagged, canvas: Canvas, x: float, y: float, sW: float) -> None:
+        tag = wrapper._tag
+        key = id(wrapper)
+        if key in self._drawn:
+            tag = ARTIFACT  # the same part drawn again: a table's repeated header row
+        else:
+            self._drawn.add(key)
+            self._keep.append(wrapper)
+        e = self.enter(tag)
+        if e is not None and tag.role == "Figure" and e.bbox is None:
+            inner = wrapper._flowable
+            e.bbox = page_box(canvas, _aligned_x(inner, x, sW), y, wrapper.width, wrapper.height)
+        wrapper._flowable.drawOn(canvas, x, y, sW)
+        self.leave()
+
+    def annotation(self, ref: Any) -> None:
+        """Put a link annotation just added to the page under the Link element being drawn."""
+        e: StructElem | None = self._stack[-1][1] if self._stack else None
+        while e is not None and e.role != "Link":
+            e = e.parent
+        if e is None:
+            raise TaggingError("a link annotation was drawn outside a Link element")
+        e.kids.append(AnnotationRef(len(self.pages), ref))
+        self.links.append((e, ref, len(self.pages)))
+
+    def end_page(self) -> None:
+        if self._stack or self._seq is not None:
+            raise TaggingError("marked content is still open at the end of a page")
+        for e in self._deferred:
+            assert e.parent is not None
+            e.parent.kids.append(e)
+        self._deferred = []
+        self.pages.append(self._page)
+        self._page = []
+
+    # writing -----------------------------------------------------------------------
+    def write(self, canvas: Canvas, options: Any) -> None:
+        """Write the structure tree, ParentTree, page entries, MarkInfo and XMP into the document."""
+        doc = rl.document(canvas)
+        pages = rl.page_objects(doc)
+        if len(pages) != len(self.pages):
+            raise TaggingError(f"{len(pages)} pages written but {len(self.pages)} tagged")
+        page_refs = [doc.Reference(p) for p in pages]
+        _prune(self.root)
+        elems = list(self.root.walk())
+        for e in elems:
+            e.ref = doc.Reference(PDFDictionary())
+        tree_root = PDFDictionary({"Type": PDFName("StructTreeRoot")})
+        root_ref = doc.Reference(tree_root)
+        for e in elems:
+            d = rl.object_named(doc, e.ref)
+            d["Type"] = PDFName("StructElem")
+            d["S"] = PDFName(e.role)
+            d["P"] = e.parent.ref if e.parent is not None else root_ref
+            first = next((k.page for k in e.kids if isinstance(k, MarkedContent)), None)
+            if first is not None:
+                d["Pg"] = page_refs[first]
+            kids: list[object] = []
+            for k in e.kids:
+                if isinstance(k, StructElem):
+                    kids.append(k.ref)
+                elif isinstance(k, MarkedContent):
+                    kids.append(k.mcid if k.page == first else PDFDictionary(
+                        {"Type": PDFName("MCR"), "Pg": page_refs[k.page], "MCID": k.mcid}))
+                else:
+                    kids.append(PDFDictionary({"Type": PDFName("OBJR"), "Obj": k.ref, "Pg": page_refs[k.page]}))
+            if kids:
+                d["K"] = PDFArray(kids)
+            if e.alt:
+                d["Alt"] = PDFString(e.alt)
+            attributes: dict[str, object] = {name: PDFName(value) for name, value in e.attributes}
+            if e.bbox is not None:
+                attributes.update(O=PDFName("Layout"), BBox=PDFArray([round(v, 2) for v in e.bbox]))
+            if attributes:
+                d["A"] = PDFDictionary(attributes)
+        nums: list[object] = []
+        for i, page_elems in enumerate(self.pages):
+            nums += [i, PDFArray([e.ref for e in page_elems])]
+            rl.add_page_entries(pages[i], StructParents=i, Tabs=PDFName("S"))
+        for j, (link, ref, _page) in enumerate(self.links):
+            key = len(self.pages) + j
+            nums += [key, link.ref]
+            annotation = rl.object_named(doc, ref)
+            annotation["StructParent"] = key
+            if link.alt:
+                annotation["Contents"] = PDFString(link.alt)
+        tree_root["K"] = self.root.ref
+        tree_root["ParentTree"] = doc.Reference(PDFDictionary({"Nums": PDFArray(nums)}))
+        tree_root["ParentTreeNextKey"] = len(self.pages) + len(self.links)
+        canvas.setCatalogEntry("StructTreeRoot", tree_root)
+        canvas.setCatalogEntry("MarkInfo", {"Marked": "true"})
+        canvas.setCatalogEntry("Metadata", PDFStream(
+            PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}),
+            content=xmp_packet(options).encode("utf-8")))
+
+
+def _prune(e: StructElem) -> None:
+    """Drop elements that received no content (an empty paragraph, a heading drawn elsewhere)."""
+    kept: list[StructElem | MarkedContent | AnnotationRef] = []
+    for k in e.kids:
+        if isinstance(k, StructElem):
+            _prune(k)
+            if k.is_empty():
+                continue
+        kept.append(k)
+    e.kids = kept
+
+
+def page_box(canvas: Canvas, x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
+    """A local rectangle in page coordinates (the smallest upright box around it)."""
+    a, b, c, d, e, f = rl.ctm(canvas)
+    xs, ys = [], []
+    for px, py in ((x, y), (x + w, y), (x, y + h), (x + w, y + h)):
+        xs.append(a * px + c * py + e)
+        ys.append(b * px + d * py + f)
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _aligned_x(f: Flowable, x: float, sW: float) -> float:
+    """Where Flowable.drawOn puts a flowable's left edge for its hAlign."""
+    align = str(getattr(f, "hAlign", "LEFT")).upper()
+    if sW and align in ("CENTER", "CENTRE", "1"):
+        return x + sW / 2
+    if sW and align in ("RIGHT", "2"):
+        return x + sW
+    return x
+
+
+def xmp_packet(options: Any) -> str:
+    """XMP metadata matching the Info dictionary: title and language always; PDF/UA-1 only when asked."""
+    def text(value: str) -> str:
+        return escape(value)
+
+    parts = [
+        "<dc:format>application/pdf</dc:format>",
+        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{text(options.title)}</rdf:li></rdf:Alt></dc:title>',
+    ]
+    if options.language:
+        parts.append(f"<dc:language><rdf:Bag><rdf:li>{text(options.language)}</rdf:li></rdf:Bag></dc:language>")
+    if options.author:
+        parts.append(f"<dc:creator><rdf:Seq><rdf:li>{text(options.author)}</rdf:li></rdf:Seq></dc:creator>")
+    if options.subject:
+        parts.append(f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{text(options.subject)}</rdf:li>'
+                     "</rdf:Alt></dc:description>")
+    if options.keywords:
+        parts.append(f"<pdf:Keywords>{text(options.keywords)}</pdf:Keywords>")
+    parts.append(f"<pdf:Producer>{text(options.creator)}</pdf:Producer>")
+    parts.append(f"<xmp:CreatorTool>{text(options.creator)}</xmp:CreatorTool>")
+    ua_ns = ""
+    if getattr(options, "pdfua", False):
+        ua_ns = ' xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/"'
+        parts.append("<pdfuaid:part>1</pdfuaid:part>")
+    body = "\n   ".join(parts)
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
+        ' <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+        '  <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        ' xmlns:pdf="http://ns.adobe.com/pdf/1.3/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"'
+        f"{ua_ns}>\n   {body}\n  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n"
+        '<?xpacket end="r"?>'
+    )
+
+
+@dataclass(frozen=True)
+class TagOptions:
+    """What the XMP metadata says (the same values as the Info dictionary)."""
+
+    title: str
+    language: str
+    author: str = ""
+    subject: str = ""
+    keywords: str = ""
+    creator: str = ""
+    pdfua: bool = False
+
+
+class TaggingCanvas(Canvas):
+    """A canvas that draws marked content and writes the structure tree when saved.
+
+    Used as a base of render's canvas class (before it in the MRO), so that the
+    tree is written after the last page and before the document is formatted.
+    """
+
+    tag_options: TagOptions = TagOptions("", "")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        rl.check_version()
+        kwargs["pdfVersion"] = PDF_VERSION
+        super().__init__(*args, **kwargs)
+        setattr(self, TAGGER, Tagger(self))
+
+    def showPage(self) -> None:
+        getattr(self, TAGGER).end_page()
+        super().showPage()
+
+    def linkURL(self, url: str, rect: Any, *args: Any, **kwargs: Any) -> None:
+        super().linkURL(url, rect, *args, **kwargs)
+        getattr(self, TAGGER).annotation(rl.last_annotation(self))
+
+    def save(self) -> None:
+        if rl.code(self):
+            self.showPage()
+        getattr(self, TAGGER).write(self, self.tag_options)
+        super().save()
+
+
+# -- flowables ---------------------------------------------------------------------
+class Tagged(Flowable):
+    """Draws the wrapped flowable inside its structure element; transparent in every other way.
+
+    Attribute reads and writes go to the wrapped flowable (like platypus'
+    DDIndenter), so layout code sees the same flowable it would without tags.
+    """
+
+    _booklet_tagged = True
+    _OWN = frozenset({"_flowable", "_tag", "width", "height", "keepWithNext"})
+
+    def __init__(self, flowable: Flowable, tag: Tag) -> None:
+        d = self.__dict__
+        d["_flowable"] = flowable
+        d["_tag"] = tag
+        d["width"] = getattr(flowable, "width", 0)
+        d["height"] = getattr(flowable, "height", 0)
+
+    # layout: all the wrapped flowable's --------------------------------------------
+    def wrap(self, aW: float, aH: float) -> tuple[float, float]:
+        w, h = self._flowable.wrap(aW, aH)
+        self.__dict__.update(width=w, height=h)
+        return w, h
+
+    def wrapOn(self, canv: Canvas, aW: float, aH: float) -> tuple[float, float]:
+        w, h = self._flowable.wrapOn(canv, aW, aH)
+        self.__dict__.update(width=w, height=h)
+        return w, h
+
+    def split(self, aW: float, aH: float) -> list[Flowable]:
+        return [self._part(s) for s in self._flowable.split(aW, aH)]
+
+    def splitOn(self, canv: Canvas, aW: float, aH: float) -> list[Flowable]:
+        return [self._part(s) for s in self._flowable.splitOn(canv, aW, aH)]
+
+    def _part(self, part: Flowable) -> Flowable:
+        if isinstance(part, ActionFlowable) or getattr(part, "_booklet_tagged", False):
+            return part
+        return wrap(part, self._tag)
+
+    def getSpaceBefore(self) -> float:
+        return self._flowable.getSpaceBefore()
+
+    def getSpaceAfter(self) -> float:
+        return self._flowable.getSpaceAfter()
+
+    def getKeepWithNext(self) -> bool:
+        if "keepWithNext" in self.__dict__:  # set by BaseDocTemplate.handle_keepWithNext
+            return self.__dict__["keepWithNext"]
+        return self._flowable.getKeepWithNext()
+
+    def minWidth(self) -> float:
+        return self._flowable.minWidth()
+
+    def identity(self, maxLen: int | None = None) -> str:
+        return self._flowable.identity(maxLen)
+
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        tagger = tagger_of(canvas)
+        if tagger is None:
+            self._flowable.drawOn(canvas, x, y, _sW)
+        else:
+            tagger.draw(self, canvas, x, y, _sW)
+
+    # transparency ------------------------------------------------------------------
+    def __getattr__(self, name: str) -> Any:
+        d = self.__dict__
+        if name.startswith("__") or name in self._OWN or "_flowable" not in d:
+            raise AttributeError(name)
+        inner = d["_flowable"]
+        if name == rl.FIND_SPLIT:
+            find_split = getattr(inner, name)
+
+            def tagged_find_split(*args: Any, **kwargs: Any) -> tuple:
+                w, h, first, rest = find_split(*args, **kwargs)
+                return w, h, [self._part(s) for s in first], [self._part(s) for s in rest]
+
+            return tagged_find_split
+        return getattr(inner, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._OWN:
+            self.__dict__[name] = value
+        else:
+            setattr(self._flowable, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in self._OWN:
+            del self.__dict__[name]
+        else:
+            delattr(self._flowable, name)
+
+    def __repr__(self) -> str:
+        return f"Tagged({self._tag.role}, {self._flowable!r})"
+
+
+class TaggedIndenter(Tagged, rl.Indenter):
+    """A Tagged list part: still a DDIndenter, as the doc template treats those specially when splitting."""
+
+
+def wrap(flowable: Flowable, tag: Tag) -> Tagged:
+    return TaggedIndenter(flowable, tag) if isinstance(flowable, rl.Indenter) else Tagged(flowable, tag)
+
+
+class _TaggedBullet:
+    """A list bullet (`BulletDrawer`) drawn as the item's Lbl."""
+
+    def __init__(self, bullet: Any, tag: Tag) -> None:
+        self.__dict__.update(_bullet=bullet, _tag=tag)
+
+    def drawOn(self, indenter: Any, canv: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        tagger = tagger_of(canv)
+        if tagger is None:
+            self._bullet.drawOn(indenter, canv, x, y, _sW)
+            return
+        tagger.enter(self._tag)
+        self._bullet.drawOn(indenter, canv, x, y, _sW)
+        tagger.leave()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or "_bullet" not in self.__dict__:
+            raise AttributeError(name)
+        return getattr(self.__dict__["_bullet"], name)
+
+
+class TaggedList(ListFlowable):
+    """A ListFlowable drawn as L > LI > (Lbl, LBody), however it splits."""
+
+    _booklet_tagged = True
+
+    def __init__(self, flowables: list, tag: Tag | None = None, **kwargs: Any) -> None:
+        super().__init__(flowables, **kwargs)
+        self._list_tag = tag or Tag("L")
+        self._item: tuple[Tag, Tag] | None = None
+
+    def _makeLIIndenter(self, flowable: Flowable, bullet: Any, params: Any = None) -> Any:  # noqa: N802
+        if bullet is not None or self._item is None:  # a bullet starts the next item
+            item = Tag("LI", parent=self._list_tag, group=True)
+            self._item = (Tag("Lbl", parent=item), Tag("LBody", parent=item))
+        label, body = self._item
+        if bullet is not None:
+            bullet = _TaggedBullet(bullet, label)
+        return rl.make_list_item_indenter(self, wrap(flowable, body), bullet, params)
+
+
+class _TableArtifacts:
+    """A Table renderCB: backgrounds and rules are artifacts; cells are drawn in whatever they are tagged as."""
+
+    def __call__(self, table: Any, command: str, *args: Any) -> None:
+        if command in ("startBG", "startLines"):
+            tagger = tagger_of(table.canv)
+            if tagger is not None:
+                tagger.enter(ARTIFACT)
+        elif command in ("endBG", "endLines"):
+            tagger = tagger_of(table.canv)
+            if tagger is not None:
+                tagger.leave()
+
+
+TABLE_ARTIFACTS = _TableArtifacts()
+
+
+def role_for_style(style: Any) -> str:
+    while style is not None:
+        role = ROLE_BY_STYLE.get(getattr(style, "name", ""))
+        if role:
+            return role
+        style = getattr(style, "parent", None)
+    return "P"
+
+
+def ensure(flowable: Any) -> Any:
+    """The flowable, tagged: a paragraph as P (or a heading, by its style), other drawing as an artifact.
+
+    Already tagged flowables, and those that draw nothing (actions, spacers,
+    page breaks), come back unchanged; containers (KeepTogether) get their
+    contents tagged in place.
+    """
+    if flowable is None or isinstance(flowable, (ActionFlowable, Spacer, UseUpSpace)):
+        return flowable
+    if getattr(flowable, "_booklet_tagged", False):
+        return flowable
+    if isinstance(flowable, rl.ContainerSpace):
+        content = rl.container_content(flowable)
+        content[:] = [ensure(f) for f in content]
+        return flowable
+    if isinstance(flowable, Paragraph):
+        return wrap(flowable, Tag(role_for_style(flowable.style)))
+    if isinstance(flowable, QrCode):
+        return qr_code(flowable)
+    return wrap(flowable, ARTIFACT)
+
+
+def qr_code(code: QrCode) -> Tagged:
+    """A QR code as a Figure inside a Link (whose OBJR is its link annotation); the alt says where it leads."""
+    alt = f"QR code linking to {code.data}"
+    return wrap(code, Tag("Figure", parent=Tag("Link", alt=alt), alt=alt))
+
+
+def ensure_cell(value: Any) -> Any:
+    """A table cell's content (one flowable or a list of them), tagged by `ensure`."""
+    if isinstance(value, (list, tuple)):
+        return [ensure(v) for v in value]
+    if isinstance(value, Flowable):
+        return ensure(value)
+    return value
+
+
+def tagged(flowable: Flowable, role: str, *, parent: Tag | None = None, alt: str = "",
+           group: bool = False, attributes: tuple[tuple[str, str], ...] = ()) -> Tagged:
+    """Shorthand: `flowable` wrapped with a new Tag."""
+    return wrap(flowable, Tag(role, parent=parent, alt=alt, group=group, attributes=attributes))
+
+
+# -- drawing straight on the canvas (page decorations) -----------------------------
+@contextmanager
+def tag(canvas: Canvas, role: str, *, alt: str = "", bbox: tuple[float, float, float, float] | None = None,
+        deferred: bool = False) -> Iterator[None]:
+    """Mark what is drawn inside the `with` as one element (e.g. a logo on the cover as a Figure).
+
+    `bbox` is (x, y, width, height) in the current coordinates; `deferred`
+    puts the element after the page's story in reading order (drawn first,
+    read last: the audience line in the cover band). No-op on an untagged canvas.
+    """
+    tagger = tagger_of(canvas)
+    if tagger is None:
+        yield
+        return
+    e = tagger.enter(Tag(role, alt=alt, deferred=deferred))
+    if e is not None and bbox is not None:
+        e.bbox = page_box(canvas, *bbox)
+    yield
+    tagger.leave()
+
+
+@contextmanager
+def reading_last(canvas: Canvas) -> Iterator[None]:
+    """Elements drawn inside the `with` (at the top level) are read after the page's story: a page footer
+    that carries content, drawn with the page decoration before the story."""
+    tagger = tagger_of(canvas)
+    if tagger is not None:
+        tagger.reading_last += 1
+    yield
+    if tagger is not None:
+        tagger.reading_last -= 1
+
+
+def decoration(draw: Callable[[Canvas, Any], None] | None) -> Callable[[Canvas, Any], None] | None:
+    """A page template's onPage, with everything it draws as an artifact unless it tags it with `tag()`."""
+    if draw is None:
+        return None
+
+    def decorate(canvas: Canvas, doc: Any) -> None:
+        tagger = tagger_of(canvas)
+        if tagger is None:
+            draw(canvas, doc)
+            return
+        tagger.enter(ARTIFACT)
+        draw(canvas, doc)
+        tagger.leave()
+
+    return decorate

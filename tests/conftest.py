@@ -1,0 +1,237 @@
+"""Shared test fixtures and helpers. Names here are stable: other test files rely on them.
+
+Fixtures
+--------
+``write_yaml`` (function scope)
+    Factory ``write_yaml(text, name="handout.yaml") -> Path``: writes the
+    dedented ``text`` as UTF-8 into ``tmp_path / name`` (creating folders) and
+    returns the path.
+``pdf_text`` (session scope)
+    ``pdf_text(path_or_bytes, pages=None) -> str``: the PDF's text extracted with
+    pypdf, NFKC-normalised, words broken by a line-end hyphen joined, and runs
+    of whitespace collapsed to one space. ``pages`` is an iterable of 0-based
+    page indexes (default: all pages). Also importable as ``conftest.extract_text``.
+``page_texts`` (session scope)
+    ``page_texts(path_or_bytes) -> list[str]``: the same normalised text, one
+    string per page.
+``run_cli`` (session scope)
+    ``run_cli(*args, input=None, env=None) -> (exit_code, stdout, stderr)``: runs
+    ``booklet.cli.main`` in-process with click's ``CliRunner`` (stderr kept
+    separate, click >= 8.2). An exception other than ``SystemExit`` is a bug
+    and is re-raised with its traceback, so tests fail loudly on it.
+``pdf_fonts`` (session scope)
+    ``pdf_fonts(path_or_bytes) -> list[FontInfo]``: every font dictionary in the
+    file (pages, form XObjects, annotations, descendants of Type0 fonts), as
+    ``FontInfo(base_font, subtype, embedded)``; ``embedded`` is true when the
+    font (or its descendant) has a FontFile, FontFile2 or FontFile3 stream.
+
+Helpers (plain functions, import with ``from conftest import ...``)
+--------------------------------------------------------------------
+``squash(text)``: text reduced for robust matching (NFKC, no whitespace, no hyphens).
+``missing_words(texts, extracted)``: for each text, its words must occur in
+order in ``extracted`` (each word close after the previous one); returns a list
+of ``(text, word)`` for the first word of each text that was not found.
+``printed_texts(handout, clinic=None, values=None)``: every text of the model a reader
+sees printed (as ``booklet.text.plain`` gives it), block by block; image alt text,
+which is not printed, is left out.
+``STANDARD_14``: base names of PDF's standard-14 fonts.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import textwrap
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+CONTENT = ROOT / "content"
+EXAMPLE = CONTENT / "metastatic-breast-cancer.yaml"
+RIVERSIDE = CONTENT / "clinics" / "riverside" / "clinic.yaml"
+FONT_FILE = ROOT / "booklet" / "fonts" / "DejaVuSans.ttf"
+
+STANDARD_14 = ("Helvetica", "Times", "Courier", "Symbol", "ZapfDingbats")
+
+_HYPHENS = "\\-\u00ad\u2010\u2011"  # for use inside a [] character class
+_SQUASH = re.compile(r"[\s" + _HYPHENS + r"]+")
+
+
+# -- text ----------------------------------------------------------------------
+def _reader(source: Path | str | bytes):  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    if isinstance(source, (bytes, bytearray)):
+        return PdfReader(io.BytesIO(source))
+    return PdfReader(str(source))
+
+
+def normalise(text: str) -> str:
+    """NFKC, line-end hyphens joined, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"(\w)[" + _HYPHENS + r"][ \t]*\n\s*(?=\w)", r"\1", text)
+    return " ".join(text.split())
+
+
+def page_texts_of(source: Path | str | bytes) -> list[str]:
+    return [normalise(page.extract_text() or "") for page in _reader(source).pages]
+
+
+def extract_text(source: Path | str | bytes, pages: Iterable[int] | None = None) -> str:
+    reader = _reader(source)
+    chosen = range(len(reader.pages)) if pages is None else pages
+    raw = "\n".join(reader.pages[i].extract_text() or "" for i in chosen)
+    return normalise(raw)
+
+
+def squash(text: str) -> str:
+    """Text for matching: NFKC, without whitespace or hyphens (line breaks and hyphenation vary)."""
+    return _SQUASH.sub("", unicodedata.normalize("NFKC", text))
+
+
+#: How far (in squashed characters) the next word of a text may be from the previous one:
+#: room for a page footer, a running header and a table's repeated header row in between.
+MAX_WORD_GAP = 400
+
+
+def missing_words(texts: Iterable[str], extracted: str, max_gap: int = MAX_WORD_GAP) -> list[tuple[str, str]]:
+    """The texts whose words do not all appear, in order, in `extracted` (an extract_text result).
+
+    Each text's words are looked for one after another, each within `max_gap`
+    characters of the previous word; every occurrence of the first word is
+    tried as a start. Returns (text, first word not found) pairs; [] means all present.
+    """
+    haystack = squash(extracted)
+    missing = []
+    for text in texts:
+        words = [squash(w) for w in text.split()]
+        words = [w for w in words if w]
+        if not words:
+            continue
+        best_fail = words[0]
+        found = False
+        start = haystack.find(words[0])
+        while start != -1 and not found:
+            pos = start + len(words[0])
+            for word in words[1:]:
+                nxt = haystack.find(word, pos, pos + max_gap + len(word))
+                if nxt == -1:
+                    best_fail = word
+                    break
+                pos = nxt + len(word)
+            else:
+                found = True
+            start = haystack.find(words[0], start + 1)
+        if not found:
+            missing.append((text, best_fail))
+    return missing
+
+
+def printed_texts(handout, clinic=None, values: dict[str, str] | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every text of the model that is printed, as the reader sees it, in model order."""
+    from booklet import model as m
+    from booklet.text import plain
+    from booklet.validate import block_texts, clinic_texts
+
+    values = values or {}
+    texts = [handout.title, handout.subtitle, handout.reference, handout.version, handout.audience,
+             *handout.authors, *handout.sources, *handout.summary]
+    for section in handout.sections:
+        texts += [section.heading, *section.key_points]
+        for block in section.body:
+            # block_texts also yields an image's alt text, which is not printed.
+            texts += [block.caption] if isinstance(block, m.Image) else list(block_texts(block))
+    out = [plain(t, values) for t in texts if t]
+    if clinic is not None:
+        out += [text for text, _ in clinic_texts(clinic) if text]
+    return out
+
+
+# -- fonts ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class FontInfo:
+    base_font: str
+    subtype: str
+    embedded: bool
+
+
+def fonts_of(source: Path | str | bytes) -> list[FontInfo]:
+    import pikepdf
+
+    pdf = pikepdf.open(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source)
+    found: dict[tuple, FontInfo] = {}
+
+    def has_file(font) -> bool:  # type: ignore[no-untyped-def]
+        descriptor = font.get("/FontDescriptor")
+        if descriptor is not None and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+            return True
+        return any(has_file(d) for d in font.get("/DescendantFonts", []))
+
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/Font" and "/BaseFont" in obj:
+            if obj.get("/Subtype") == "/CIDFontType2" or obj.get("/Subtype") == "/CIDFontType0":
+                continue  # listed through its Type0 parent
+            info = FontInfo(str(obj.BaseFont).lstrip("/"), str(obj.get("/Subtype", "")).lstrip("/"), has_file(obj))
+            found[obj.objgen if obj.is_indirect else (id(obj),)] = info
+    return list(found.values())
+
+
+def is_standard_14(base_font: str) -> bool:
+    name = base_font.split("+", 1)[-1]
+    return name.startswith(STANDARD_14)
+
+
+# -- fixtures ------------------------------------------------------------------
+@pytest.fixture
+def write_yaml(tmp_path: Path) -> Callable[..., Path]:
+    """Factory: write_yaml(text, name="handout.yaml") -> Path of the dedented text written in tmp_path."""
+
+    def write(text: str, name: str = "handout.yaml") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def pdf_text() -> Callable[..., str]:
+    """pdf_text(path_or_bytes, pages=None) -> normalised text of the PDF (see module docstring)."""
+    return extract_text
+
+
+@pytest.fixture(scope="session")
+def page_texts() -> Callable[..., list[str]]:
+    """page_texts(path_or_bytes) -> list of normalised texts, one per page."""
+    return page_texts_of
+
+
+@pytest.fixture(scope="session")
+def pdf_fonts() -> Callable[..., list[FontInfo]]:
+    """pdf_fonts(path_or_bytes) -> [FontInfo(base_font, subtype, embedded), ...] for every font."""
+    return fonts_of
+
+
+def invoke_cli(*args: str | Path, input: str | bytes | None = None, env: dict[str, str] | None = None
+               ) -> tuple[int, str, str]:
+    from click.testing import CliRunner
+
+    from booklet.cli import main
+
+    runner = CliRunner()  # click >= 8.2 keeps stderr apart from stdout
+    result = runner.invoke(main, [str(a) for a in args], input=input, env=env, catch_exceptions=True, prog_name="booklet")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception.with_traceback(result.exc_info[2] if result.exc_info else None)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="session")
+def run_cli() -> Callable[..., tuple[int, str, str]]:
+    """run_cli(*args, input=None, env=None) -> (exit_code, stdout, stderr); bugs re-raise."""
+    return invoke_cli
