@@ -10,8 +10,12 @@ Figures (issue 4 targets in brackets):
   render only       ms per copy when the handout is already prepared (a personalised row's work)
   batch distinct    documents/s, 200 distinct handouts on every core via booklet.batch [>= 60/s on 2 cores]
   batch personal    documents/s, 200 CSV rows of one handout with placeholders [>= 150/s on 2 cores]
-  build process     seconds for one whole `booklet build` process, median of 5 [< 0.3 s]
+  impose            ms to put one booklet on printer sheets (`--impose`)
+  build process     seconds for one whole `booklet build` process, median of 5 [< 0.3 s]; also with
+                    bytecode cached (PYTHONPYCACHEPREFIX in the temporary folder), as an installed
+                    package has it: PYTHONDONTWRITEBYTECODE=1 makes every run compile booklet's sources
   --help            seconds for `booklet --help`, median of 5 [< 0.15 s]
+  python -c pass    the interpreter's own start-up on this machine, for scale
   peak RSS          peak resident memory per worker process [< 120 MB]
 
 The handout is the benchmark corpus in ../shared/bench (17 A5 pages with the peers'
@@ -142,18 +146,44 @@ print(json.dumps({{"docs": len(result.written), "seconds": dt, "peaks_kb": list(
             "peak_mb": max(r["peaks_kb"]) / 1024 if r["peaks_kb"] else 0.0}
 
 
-def process_time(args: list[str], runs: int = 5, cwd: Path | None = None) -> float:
+def process_time(args: list[str], runs: int = 5, env: dict[str, str] | None = None) -> float:
     times = []
-    for _ in range(runs + 1):  # the first run warms the disk cache
+    for _ in range(runs + 1):  # the first run warms the disk cache (and, with a cache prefix, writes bytecode)
         t = time.perf_counter()
-        subprocess.run(args, check=True, capture_output=True, cwd=cwd)
+        subprocess.run(args, check=True, capture_output=True, env=env)
         times.append(time.perf_counter() - t)
     return statistics.median(times[1:])
 
 
 def booklet_command() -> list[str]:
+    """The installed script beside this interpreter (a pyenv shim would add its own start-up)."""
+    beside = Path(sys.executable).parent / "booklet"
+    if beside.exists():
+        return [str(beside)]
     exe = shutil.which("booklet")
     return [exe] if exe else [sys.executable, "-m", "booklet"]
+
+
+def with_bytecode(folder: Path) -> dict[str, str]:
+    """An environment in which Python may cache bytecode (in `folder`), as a normal install has it."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(folder)
+    return env
+
+
+def impose_ms(content: Path, clinic: Path, repeat: int) -> float:
+    from booklet import api
+    from booklet.impose import impose_saddle_stitch
+
+    handout, clinic_model = api.load(content, clinic)
+    pdf = api.render_prepared(api.prepare(handout, clinic_model)).pdf
+    impose_saddle_stitch(pdf)
+    times = []
+    for _ in range(max(5, repeat // 2)):
+        t = time.perf_counter()
+        impose_saddle_stitch(pdf)
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
 
 
 def peers(engine: str, repeat: int, batch: int, workers: int) -> dict[str, float]:
@@ -204,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple[str, str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="booklet-bench-") as tmp:
         folder = Path(tmp)
-        contents = distinct_copies(folder / "distinct", a.docs) if (folder / "distinct").mkdir() is None else []
+        (folder / "distinct").mkdir()
+        contents = distinct_copies(folder / "distinct", a.docs)
         ip = in_process(contents, clinic, a.repeat)
         rows.append(("in process, ms/doc (load+render, distinct)", f"{ip['median_ms']:.1f}", "<= 30",
                      f"first {ip['first_ms']:.0f} ms, min {ip['min_ms']:.1f}, {ip['pages']} pages"))
@@ -219,12 +250,20 @@ def main(argv: list[str] | None = None) -> int:
         bp = run_batch([content], clinic, folder / "out2", a.jobs, data)
         rows.append((f"batch {bp['docs']} personalised rows, docs/s", f"{bp['docs_per_s']:.1f}", ">= 150",
                      f"{bp['seconds']:.2f} s incl. start-up"))
+        rows.append(("impose one booklet, ms", f"{impose_ms(contents[0], clinic, a.repeat):.1f}", "", "--impose"))
         runs = 3 if a.quick else 5
-        build = process_time(booklet_command() + ["build", str(CORPUS / "breast-cancer.yaml"), "--clinic",
-                                                  str(clinic), "-o", str(folder / "one.pdf")], runs)
-        rows.append(("`booklet build` process, s", f"{build:.3f}", "< 0.3", f"median of {runs}"))
+        build_args = booklet_command() + ["build", str(CORPUS / "breast-cancer.yaml"), "--clinic", str(clinic),
+                                          "-o", str(folder / "one.pdf")]
+        bytecode = with_bytecode(folder / "pycache")
+        python = process_time([sys.executable, "-c", "pass"], runs)
+        build = process_time(build_args, runs)
+        build_pyc = process_time(build_args, runs, env=bytecode)
+        rows.append(("`booklet build` process, s", f"{build:.3f}", "< 0.3",
+                     f"median of {runs}; {build_pyc:.3f} s with bytecode cached"))
         helps = process_time(booklet_command() + ["--help"], runs)
-        rows.append(("`booklet --help`, s", f"{helps:.3f}", "< 0.15", f"median of {runs}"))
+        helps_pyc = process_time(booklet_command() + ["--help"], runs, env=bytecode)
+        rows.append(("`booklet --help`, s", f"{helps:.3f}", "< 0.15", f"{helps_pyc:.3f} s with bytecode cached"))
+        rows.append(("`python -c pass` here, s", f"{python:.3f}", "", "interpreter and site start-up alone"))
         rows.append(("peak RSS per worker, MB", f"{max(bd['peak_mb'], bp['peak_mb']):.0f}", "< 120",
                      f"distinct {bd['peak_mb']:.0f}, personalised {bp['peak_mb']:.0f}"))
         if a.flat:

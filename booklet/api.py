@@ -47,7 +47,8 @@ VARIANTS: dict[str, Variant] = {
         Variant("booklet", ("booklet",), "", _booklet),
         Variant("summary", ("booklet", "summary"), "-summary", _summary),
         Variant("large-print", ("booklet", "large-print"), "-large-print", _booklet),
-        Variant("large-print-summary", ("booklet", "summary", "large-print"), "-large-print-summary", _summary),
+        Variant("large-print-summary", ("booklet", "summary", "large-print", "large-print-summary"),
+                "-large-print-summary", _summary),
     )
 }
 
@@ -111,12 +112,15 @@ def _all_texts(handout: m.Handout, clinic: m.Clinic, theme: Theme):  # type: ign
         yield symbol, where
 
 
-def render_prepared(p: Prepared, values: dict[str, str] | None = None, *, values_source: str = "--set") -> Result:
-    """Render one copy; `values` fill the placeholders."""
+def render_prepared(p: Prepared, values: dict[str, str] | None = None, *, values_source: str = "--set",
+                    tags: bool = True, pdfua: bool = False) -> Result:
+    """Render one copy; `values` fill the placeholders. `tags=False`: the same pages as an untagged PDF;
+    `pdfua`: claim PDF/UA-1 in the metadata (unvalidated)."""
     values = values or {}
     check_values(p.handout, values, values_source)
     check_glyphs(((v, Loc(f"{values_source} {k}")) for k, v in values.items()), p.fonts.can_draw, p.fonts.label)
     spec = p.variant.compose(p.handout, p.clinic, p.theme, p.fonts, values)
+    spec.tags, spec.pdfua = tags, pdfua
     pdf, pages = render(spec)
     return Result(pdf, pages, p.theme.notices)
 
@@ -128,11 +132,15 @@ def default_output(content: Path, variant: str = "booklet") -> Path:
 
 def build(content: Path, *, clinic: Path | None = None, variant: str = "booklet", paper: str = "a4",
           values: dict[str, str] | None = None, output: Path | None = None,
-          assets: tuple[Path, ...] = ()) -> Result:
+          assets: tuple[Path, ...] = (), tags: bool = True, pdfua: bool = False) -> Result:
     """Validate, render and write one handout variant atomically. Returns what was written."""
+    target = output or default_output(content, variant)
+    for source in (content, clinic):  # `-o handout.yaml` must not replace the handout with a PDF
+        if source is not None and target.exists() and source.exists() and target.samefile(source):
+            raise BookletError.at(str(target), f"the output would overwrite the input file {source}",
+                                  "give the PDF its own name, ending in .pdf")
     handout, clinic_model = load(content, clinic, assets=assets)
     prepared = prepare(handout, clinic_model, variant, paper)
-    result = render_prepared(prepared, values)
-    target = output or default_output(content, variant)
+    result = render_prepared(prepared, values, tags=tags, pdfua=pdfua)
     write_atomic(target, result.pdf)
     return Result(result.pdf, result.pages, result.notices, target)

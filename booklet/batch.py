@@ -23,6 +23,7 @@ row, line and column instead. Only the requested PDFs are written, atomically.
 from __future__ import annotations
 
 import csv
+import io
 import multiprocessing
 import os
 import re
@@ -31,6 +32,7 @@ import sys
 import time
 import traceback
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -90,13 +92,14 @@ def read_patients(path: Path) -> PatientData:
         raise BookletError.at(_csv_loc(path, _line_of_byte(path, exc.start)), "the file is not UTF-8 text",
                               "save it as 'CSV UTF-8' (in Excel: Save As > CSV UTF-8)") from None
     except OSError as exc:
-        raise BookletError.at(where, f"cannot read the file: {exc.strerror or exc}", "check that you may read it") from None
+        raise BookletError.at(where, f"cannot read the file: {exc.strerror or exc}",
+                              "check that you may read it") from None
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise BookletError.at(_csv_loc(path, line), "the file contains a NUL character, so it is not a CSV text file",
+        raise BookletError.at(_csv_loc(path, line), "the file contains a NUL character, so it is not CSV text",
                               "export the spreadsheet again as 'CSV UTF-8'")
-    lines = text.splitlines(keepends=True)
-    reader = csv.reader(lines, dialect=_dialect(lines[0] if lines else ""), strict=True)
+    # newline="": line ends inside quoted cells stay part of the cell, as the csv module expects.
+    reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text.split("\n", 1)[0]), strict=True)
     rows: list[Row] = []
     header: list[str] | None = None
     header_line = 0
@@ -113,16 +116,19 @@ def read_patients(path: Path) -> PatientData:
                 header, header_line = [c.strip() for c in cells], start
                 _check_header(path, header, header_line)
                 continue
-            values = {name: unicodedata.normalize("NFC", cell.strip()) for name, cell in zip(header, cells)}
+            values = {name: unicodedata.normalize("NFC", cell.strip())
+                      for name, cell in zip(header, cells, strict=False)}
             values.update({name: "" for name in header[len(cells):]})
             rows.append(Row(len(rows) + 1, start, values, max(0, len(cells) - len(header))))
     except csv.Error as exc:
         raise BookletError.at(_csv_loc(path, reader.line_num), f"the CSV cannot be read ({exc})",
                               "check the quotes on this line, or export the spreadsheet again as 'CSV UTF-8'") from None
     if header is None:
-        raise BookletError.at(where, "the CSV is empty", "the first line names the columns, e.g. patient_id,patient_name")
+        raise BookletError.at(where, "the CSV is empty",
+                              "the first line names the columns, e.g. patient_id,patient_name")
     if not rows:
-        raise BookletError.at(_csv_loc(path, header_line), "the CSV has a header but no rows", "add one row per patient")
+        raise BookletError.at(_csv_loc(path, header_line), "the CSV has a header but no rows",
+                              "add one row per patient")
     return PatientData(path, tuple(header), tuple(rows))
 
 
@@ -411,11 +417,13 @@ def _clash(row: Row | None, patients: PatientData | None, other: str, output: Pa
         # The file name may hold patient values: name the rows, not the name.
         return BookletError.at(_csv_loc(patients.path, row.line),
                                f"row {row.number} would get the same file name as {other}",
-                               "make --name unique per row, e.g. '{{ patient_id }}-{{ stem }}' or '{{ row }}-{{ stem }}'")
+                               "make --name unique per row, e.g. '{{ patient_id }}-{{ stem }}' "
+                               "or '{{ row }}-{{ stem }}'")
     if other == "--combine":
         return BookletError.at(str(output), "this output would overwrite the --combine file",
                                "give --combine another name or folder")
-    hint = "make --name give each item its own name" if given else "give content files with the same name different names"
+    hint = ("make --name give each item its own name" if given
+            else "give content files with the same name different names")
     return BookletError.at(str(output), f"two items would be written to this file ({other} already is)", hint)
 
 
@@ -561,26 +569,37 @@ def _combine(target: Path, written: list[Outcome]) -> tuple[Path | None, str | N
 
 
 # -- in the worker ------------------------------------------------------------------
+#: Handouts kept prepared per process. Enough for every variant of the handouts a
+#: personalised batch alternates between; few enough that memory stays flat across
+#: a batch of thousands of distinct handouts (the plan puts a handout's variants together).
+CACHED_HANDOUTS = 16
 #: Prepared handouts by (content, clinic, variant, paper, assets): row-independent work, done once per process.
-_PREPARED: dict[tuple[Path, Path | None, str, str, tuple[Path, ...]], api.Prepared] = {}
+_PREPARED: OrderedDict[tuple[Path, Path | None, str, str, tuple[Path, ...]], api.Prepared] = OrderedDict()
 #: Loaded handouts and clinics by (content, clinic, assets), shared by the variants.
-_LOADED: dict[tuple[Path, Path | None, tuple[Path, ...]], tuple[Handout, Clinic]] = {}
+_LOADED: OrderedDict[tuple[Path, Path | None, tuple[Path, ...]], tuple[Handout, Clinic]] = OrderedDict()
+
+
+def _cached(cache: OrderedDict, key: tuple, make: Callable[[], object]):  # type: ignore[no-untyped-def,type-arg]
+    """The cached value for `key` (made on a miss); the least recently used entry goes past CACHED_HANDOUTS."""
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    value = cache[key] = make()
+    if len(cache) > CACHED_HANDOUTS:
+        cache.popitem(last=False)
+    return value
 
 
 def _load(content: Path, clinic: Path | None, assets: tuple[Path, ...]) -> tuple[Handout, Clinic]:
-    key = (content, clinic, assets)
-    if key not in _LOADED:
-        _LOADED[key] = api.load(content, clinic, assets=assets)
-    return _LOADED[key]
+    return _cached(_LOADED, (content, clinic, assets), lambda: api.load(content, clinic, assets=assets))
 
 
 def _prepared(content: Path, clinic: Path | None, variant: str, paper: str, assets: tuple[Path, ...]) -> api.Prepared:
-    key = (content, clinic, variant, paper, assets)
-    prepared = _PREPARED.get(key)
-    if prepared is None:
+    def make() -> api.Prepared:
         handout, clinic_model = _load(content, clinic, assets)
-        prepared = _PREPARED[key] = api.prepare(handout, clinic_model, variant, paper)
-    return prepared
+        return api.prepare(handout, clinic_model, variant, paper)
+
+    return _cached(_PREPARED, (content, clinic, variant, paper, assets), make)
 
 
 def render_job(job: Job) -> Outcome:

@@ -263,7 +263,7 @@ class Places:
             locs = []
         if len(locs) != len(texts):
             locs = [fallback] * len(texts)
-        return list(zip(texts, locs))
+        return list(zip(texts, locs, strict=True))
 
 
 def _located(handout: m.Handout, places: Places) -> Iterator[tuple[str, str, Loc]]:
@@ -349,10 +349,10 @@ def lengths(handout: m.Handout, places: Places) -> Iterator[Finding]:
                 text, loc = block.text, node.loc if node is not None else block.loc
             else:
                 continue
-            long = pl.long_paragraph(text, handout.language)
-            if long:
+            paragraph = pl.long_paragraph(text, handout.language)
+            if paragraph:
                 yield Finding.at(loc, "warning", "long-paragraph",
-                                 f"a paragraph of {long.words} words: '{long.start}'",
+                                 f"a paragraph of {paragraph.words} words: '{paragraph.start}'",
                                  f"split it into paragraphs of at most {pl.MAX_PARAGRAPH_WORDS} words, "
                                  "or turn it into a list")
 

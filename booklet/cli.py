@@ -50,6 +50,13 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def tagging_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--pdfua", is_flag=True,
+                        help="Claim PDF/UA-1 in the metadata. Not validated by an external checker: see README.")(func)
+    return click.option("--no-tags", is_flag=True,
+                        help="Leave out the structure tags that screen readers use (same pages, untagged PDF).")(func)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="booklet")
 def main() -> None:
@@ -57,12 +64,12 @@ def main() -> None:
 
 
 def _build(content: Path, clinic: Path | None, paper: str, settings: tuple[str, ...], assets: tuple[Path, ...],
-           output: Path | None, variant: str) -> None:
+           output: Path | None, variant: str, *, tags: bool = True, pdfua: bool = False) -> None:
     from .api import build
     from .validate import parse_set_options
 
     result = build(content, clinic=clinic, variant=variant, paper=paper, values=parse_set_options(settings),
-                   output=output, assets=assets)
+                   output=output, assets=assets, tags=tags, pdfua=pdfua)
     for notice in result.notices:
         click.echo(f"note: {notice}", err=True)
     click.echo(f"wrote {result.output} ({result.pages} page{'s' if result.pages != 1 else ''})", err=True)
@@ -72,9 +79,10 @@ def _build(content: Path, clinic: Path | None, paper: str, settings: tuple[str, 
 @click.argument("content", type=CONTENT)
 @common_options
 @click.option("--large-print", is_flag=True, help="Large print: A4/Letter pages, 18 pt text, nothing under 16 pt.")
+@tagging_options
 @reports_errors
 def build(content: Path, clinic: Path | None, paper: str, settings: tuple[str, ...], assets: tuple[Path, ...],
-          output: Path | None, large_print: bool) -> None:
+          output: Path | None, large_print: bool, no_tags: bool, pdfua: bool) -> None:
     """Build a folded patient booklet from CONTENT.yaml.
 
     \b
@@ -82,23 +90,26 @@ def build(content: Path, clinic: Path | None, paper: str, settings: tuple[str, .
       booklet build content/metastatic-breast-cancer.yaml \\
           --clinic content/clinics/riverside/clinic.yaml -o booklet.pdf
     """
-    _build(content, clinic, paper, settings, assets, output, "large-print" if large_print else "booklet")
+    _build(content, clinic, paper, settings, assets, output, "large-print" if large_print else "booklet",
+           tags=not no_tags, pdfua=pdfua)
 
 
 @main.command()
 @click.argument("content", type=CONTENT)
 @common_options
 @click.option("--large-print", is_flag=True, help="Large print summary: nothing under 16 pt.")
+@tagging_options
 @reports_errors
 def summary(content: Path, clinic: Path | None, paper: str, settings: tuple[str, ...], assets: tuple[Path, ...],
-            output: Path | None, large_print: bool) -> None:
+            output: Path | None, large_print: bool, no_tags: bool, pdfua: bool) -> None:
     """Build a one-page summary of CONTENT.yaml (it fits on one page, or says how far over it is).
 
     \b
     Example:
       booklet summary content/metastatic-breast-cancer.yaml --clinic clinic.yaml
     """
-    _build(content, clinic, paper, settings, assets, output, "large-print-summary" if large_print else "summary")
+    _build(content, clinic, paper, settings, assets, output, "large-print-summary" if large_print else "summary",
+           tags=not no_tags, pdfua=pdfua)
 
 
 @main.command()

@@ -17,16 +17,16 @@ from reportlab.platypus import (
     ListFlowable,
     ListItem,
     PageBreak,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
 )
 
 from . import model as m
+from . import tagging
 from . import text as tx
 from .errors import BookletError
-from .flowables import FormNumber, Marker, QrCode, Question, WritingLines
+from .flowables import FormNumber, MarkedParagraph, Marker, Paragraph, QrCode, Question, WritingLines
 from .fonts import FontSet
 from .images import load_svg, probe, raster_for_print
 from .theme import Theme, tint
@@ -144,14 +144,15 @@ class Composer:
 
     def grid(self, data: list[list[object]], widths: list[float], commands: list[tuple], **kw: object) -> Table:
         """A ReportLab table whose cell font is ours (its default would be Helvetica)."""
-        table = Table(data, colWidths=widths, hAlign="LEFT", **kw)
+        data = [[tagging.ensure_cell(v) for v in row] for row in data]  # cells are tagged; the rest is artifact
+        table = Table(data, colWidths=widths, hAlign="LEFT", renderCB=tagging.TABLE_ARTIFACTS, **kw)
         table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), self.fonts.regular, self.styles.body.fontSize),
                                    *commands]))
         return table
 
     # -- blocks ----------------------------------------------------------------
     def block(self, block: m.Block) -> list[Flowable]:
-        flowables = _BUILDERS[type(block)](self, block)
+        flowables = [tagging.ensure(f) for f in _BUILDERS[type(block)](self, block)]
         for f in flowables:
             f._booklet_loc = block.loc  # type: ignore[attr-defined]
         return flowables
@@ -159,20 +160,23 @@ class Composer:
     def paragraph(self, b: m.Paragraph) -> list[Flowable]:
         return [self.para(b.text, self.styles.body)]
 
-    def list_of(self, items: tuple[str, ...], numbered: bool, style: ParagraphStyle | None = None) -> ListFlowable:
+    def list_of(self, items: tuple[str, ...], numbered: bool, style: ParagraphStyle | None = None,
+                color: str | None = None) -> ListFlowable:
+        """`color`: of the bullets or numbers (default the primary text colour; in a box, the box's own colour,
+        which is the one known to read on its tint)."""
         s = self.styles
         style = style or s.item
         size = style.fontSize
         items_ = [ListItem(self.para(item, style)) for item in items]
         kw: dict[str, object] = dict(
             bulletFontName=self.fonts.bold if numbered else self.fonts.regular,
-            bulletFontSize=size, bulletColor=HexColor(self.theme.palette.primary_text),
+            bulletFontSize=size, bulletColor=HexColor(color or self.theme.palette.primary_text),
             leftIndent=size * (1.8 if numbered else 1.3), bulletDedent="auto",
             spaceAfter=self.theme.space["paragraph"],
         )
         if numbered:
-            return ListFlowable(items_, bulletType="1", bulletFormat="%s.", **kw)
-        return ListFlowable(items_, bulletType="bullet", start="•", **kw)
+            return tagging.TaggedList(items_, bulletType="1", bulletFormat="%s.", **kw)
+        return tagging.TaggedList(items_, bulletType="bullet", start="•", **kw)
 
     def bullets(self, b: m.Bullets) -> list[Flowable]:
         return [self.list_of(b.items, numbered=False)]
@@ -192,10 +196,13 @@ class Composer:
             ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
             ("TOPPADDING", (0, 0), (-1, 0), pad * 0.8),
             ("BOTTOMPADDING", (0, -1), (-1, -1), pad * 0.6),
+            # a box broken across pages or columns keeps its padding on both sides of the break
+            ("TOPPADDING", (0, "splitfirst"), (-1, "splitfirst"), pad * 0.8),
+            ("BOTTOMPADDING", (0, "splitlast"), (-1, "splitlast"), pad * 0.6),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ], splitInRow=1)
         table.spaceAfter = self.theme.space["block"]  # space, not a Spacer: none is kept at the foot of a page
-        return KeepTogether([table])
+        return KeepTogether([tagging.tagged(table, "Div", group=True)])
 
     def callout(self, b: m.Callout) -> list[Flowable]:
         s = self.styles
@@ -212,7 +219,7 @@ class Composer:
         if b.text:
             rows.append([self.para(b.text, s.body)])
         if b.bullets:
-            rows.append([self.list_of(b.bullets, numbered=False)])
+            rows.append([self.list_of(b.bullets, numbered=False, color=color)])
         return [self.box(rows, color, background)]
 
     def key_points(self, points: tuple[str, ...]) -> Flowable:
@@ -225,12 +232,13 @@ class Composer:
         s = self.styles
         ncols = len(b.columns)
         char_width = s.cell.fontSize * 0.55
-        if self.frame_width / ncols < MIN_COLUMN_CHARS * char_width * 1.4:
+        if self.frame_width / ncols < MIN_COLUMN_CHARS * char_width * 1.4 or not self.words_fit(b):
             return self.stacked_table(b)
         widths = self.column_widths(b)
         pad = s.cell.fontSize * 0.4
         data = [[self.para(c, s.cell_head, w - 2 * pad) for c, w in zip(b.columns, widths)]]
         data += [[self.para(c, s.cell, w - 2 * pad) for c, w in zip(row, widths)] for row in b.rows]
+        data, table_tag = tagging.table_cells(data, header_rows=1)
         p = self.theme.palette
         commands = [
             ("BACKGROUND", (0, 0), (-1, 0), HexColor(p.primary_tint)),
@@ -246,7 +254,21 @@ class Composer:
         longest = max(len(c) * s.cell.fontSize * 0.55 / w for row in b.rows for c, w in zip(row, widths))
         tall = longest * s.cell.leading > self.frame_height * 0.6
         table = self.grid(data, widths, commands, repeatRows=1, splitInRow=1 if tall else 0)
-        return [table, Spacer(1, self.theme.space["block"])]
+        return [tagging.wrap(table, table_tag), Spacer(1, self.theme.space["block"])]
+
+    def words_fit(self, b: m.Table) -> bool:
+        """Whether every column can be as wide as its longest word: if not, words would break mid-word."""
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        s = self.styles
+        room = 0.0
+        for i, column in enumerate(b.columns):
+            cells = " ".join(tx.plain(row[i], self.values) for row in b.rows).split()
+            longest = max((stringWidth(w, self.fonts.regular, s.cell.fontSize) for w in cells), default=0)
+            for w in tx.plain(column, self.values).split():
+                longest = max(longest, stringWidth(w, self.fonts.bold, s.cell_head.fontSize))
+            room += longest + s.cell.fontSize * 0.8
+        return room <= self.frame_width
 
     def column_widths(self, b: m.Table) -> list[float]:
         """Each column gets room for its longest word, the rest shared by how much text it holds."""
@@ -286,12 +308,22 @@ class Composer:
         width = self.frame_width * b.width
         if info.kind == "svg":
             # Text in a picture is text: it is enlarged to the layout's smallest size, never printed under it.
-            smallest = smallest_text_size(load_svg(b.path))
+            # It may then take the whole page but for its caption.
+            drawing = load_svg(b.path)
+            smallest = smallest_text_size(drawing)
             minimum = self.theme.type.min
-            need = load_svg(b.path).width * minimum / smallest if smallest and minimum else 0.0
-            flowable = self.svg(b.path, min(max(width, need), self.frame_width), self.frame_height * 0.8)
+            need = drawing.width * minimum / smallest if smallest and minimum else 0.0
+            limit = self.frame_height * 0.8
+            if need:
+                caption = 0.0
+                if b.caption:
+                    style = self.styles.caption
+                    _, height = self.para(b.caption, style).wrap(self.frame_width, self.frame_height)
+                    caption = height + style.spaceBefore
+                limit = max(limit, min(need * drawing.height / drawing.width, self.frame_height - caption - 2))
+            flowable = self.svg(b.path, min(max(width, need), self.frame_width), limit)
             if need and flowable.width < need - 0.01:
-                shown = smallest * flowable.width / load_svg(b.path).width
+                shown = smallest * flowable.width / drawing.width
                 raise BookletError.at(b.loc, f"the text in this picture would print at {shown:.1f} pt, under the "
                                       f"{minimum:g} pt this layout allows",
                                       "make the text in the SVG file larger, or the picture less tall")
@@ -307,9 +339,9 @@ class Composer:
 
             flowable = Image(io.BytesIO(data), width=width, height=height)
         flowable.hAlign = "LEFT"
-        parts: list[Flowable] = [flowable]
+        parts: list[Flowable] = [tagging.tagged(flowable, "Figure", alt=b.alt)]
         if b.caption:
-            parts.append(self.para(b.caption, self.styles.caption))
+            parts.append(tagging.tagged(self.para(b.caption, self.styles.caption), "Caption"))
         return [KeepTogether(parts), Spacer(1, self.theme.space["block"])]
 
     def svg(self, path, width: float, max_height: float) -> Flowable:  # type: ignore[no-untyped-def]
@@ -340,11 +372,13 @@ class Composer:
 
     def questions(self, b: m.Questions) -> list[Flowable]:
         p = self.theme.palette
-        out: list[Flowable] = [
-            Question(self.para(q, self.styles.body), self.theme.checkbox, self.theme.writing_lines,
-                     self.theme.note_gap, p.rule, p.primary_text)
-            for q in b.items
-        ]
+        questions = tagging.Tag("L")  # L > LI > LBody; the checkbox and writing lines are artifacts
+        out: list[Flowable] = []
+        for q in b.items:
+            item = tagging.Tag("LI", parent=questions, group=True)
+            out.append(tagging.wrap(Question(tagging.tagged(self.para(q, self.styles.body), "LBody", parent=item),
+                                             self.theme.checkbox, self.theme.writing_lines, self.theme.note_gap,
+                                             p.rule, p.primary_text), item))
         out.append(Spacer(1, self.theme.space["block"]))
         return out
 
@@ -354,9 +388,11 @@ class Composer:
 
     def glossary(self, b: m.Glossary) -> list[Flowable]:
         out: list[Flowable] = []
+        entries = tagging.Tag("L")  # L > LI > (Lbl: the term, LBody: what it means)
         for term, meaning in b.entries:
-            out.append(self.para(term, self.styles.term))
-            out.append(self.para(meaning, self.styles.definition))
+            item = tagging.Tag("LI", parent=entries, group=True)
+            out.append(tagging.tagged(self.para(term, self.styles.term), "Lbl", parent=item))
+            out.append(tagging.tagged(self.para(meaning, self.styles.definition), "LBody", parent=item))
         return out
 
     def qr(self, b: m.Qr) -> list[Flowable]:
@@ -392,7 +428,9 @@ class Composer:
             if numbered:
                 canv.record_page_number(form)
 
-        return [CondPageBreak(self.frame_height * 0.18), Marker(mark), self.para(text, self.styles.h1)]
+        heading = MarkedParagraph(tx.markup(text, self.values, self.theme.emphasis), self.styles.h1)
+        heading.on_draw = mark
+        return [CondPageBreak(self.frame_height * 0.18), heading]
 
     def heading_plain(self, text: str, key: str) -> list[Flowable]:
         """A heading the layout writes itself (not numbered in the contents)."""
@@ -411,8 +449,11 @@ class Composer:
         s = self.styles
         number_width = s.toc.fontSize * 2.6
         rows = []
+        toc = tagging.Tag("TOC", group=True)  # TOC > TOCI (the heading's text and its page number)
         for form, _key, text in self.headings:
-            rows.append([self.para(text, s.toc), FormNumber(form, number_width, s.toc.leading)])
+            entry = tagging.Tag("TOCI", parent=toc)
+            rows.append([tagging.wrap(self.para(text, s.toc), entry),
+                         tagging.wrap(FormNumber(form, number_width, s.toc.leading), entry)])
         table = self.grid(rows, [self.frame_width - number_width, number_width], [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),

@@ -9,13 +9,15 @@ from dataclasses import dataclass
 from reportlab.lib.colors import HexColor
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, NextPageTemplate, PageBreak, Paragraph, Spacer
+from reportlab.platypus import BaseDocTemplate, Flowable, KeepTogether, NextPageTemplate, PageBreak, Spacer
 
 from . import __version__
 from . import model as m
+from . import tagging
 from . import text as tx
 from .compose import Composer
-from .flowables import WritingLines
+from .errors import BookletError
+from .flowables import Paragraph, WritingLines
 from .fonts import FontSet
 from .images import load_svg, probe, raster_for_print
 from .render import DocumentSpec, Metadata, NumberStyle, PadTo
@@ -26,6 +28,10 @@ MM = 72 / 25.4
 SADDLE_STITCH = 4
 #: Sections needed before a contents page helps.
 CONTENTS_FROM = 3
+#: Space kept clear between the cover's logo, title and band (points).
+COVER_GAP = 8 * MM
+#: Share of the cover frame left empty above the title.
+COVER_LEAD = 0.12
 
 
 def format_date(date: dt.date | None, language: str) -> str:
@@ -87,11 +93,19 @@ class Furniture:
             s = ParagraphStyle("clinic", parent=c.styles.label, textColor=HexColor(p.primary_text))
             para = c.literal(c.clinic.name, s)
             _, h = para.wrap(width - logo_w - 8, self.logo_height * 2)
-            para.drawOn(canvas, pg.left, top - h)
+            if h > self.logo_height + COVER_GAP:  # it would run into the title
+                raise BookletError.at(c.clinic.field_locs.get("name", c.clinic.loc),
+                                      "the clinic name is too long to fit on the cover",
+                                      "shorten it to one or two lines")
+            tagging.ensure(para).drawOn(canvas, pg.left, top - h)
         if c.handout.audience:
             para = c.para(c.handout.audience, c.styles.on_band)
             _, h = para.wrap(width, band)
-            para.drawOn(canvas, pg.left, (band - h) / 2)
+            if h > band - COVER_GAP:  # it would run off the band and the page
+                raise BookletError.at(c.handout.field_locs.get("audience", c.handout.loc),
+                                      "the audience is too long to fit on the cover", "shorten it to a sentence")
+            with tagging.reading_last(canvas):  # drawn with the cover, read after the title
+                tagging.ensure(para).drawOn(canvas, pg.left, (band - h) / 2)
         canvas.restoreState()
 
     def draw_logo(self, canvas: Canvas, right: float, top: float, max_w: float, max_h: float) -> float:
@@ -104,13 +118,16 @@ class Furniture:
             from reportlab.graphics import renderPDF
 
             drawing = self.c.svg(path, max_w, max_h)
-            renderPDF.draw(drawing, canvas, right - drawing.width, top - drawing.height)
+            box = (right - drawing.width, top - drawing.height, drawing.width, drawing.height)
+            with tagging.tag(canvas, "Figure", alt=self.c.clinic.logo_alt, bbox=box):
+                renderPDF.draw(drawing, canvas, right - drawing.width, top - drawing.height)
             return drawing.width
         w, h = info.width_px * scale, info.height_px * scale
         data, _, _ = raster_for_print(path, round(w, 1), round(h, 1))
         from reportlab.lib.utils import ImageReader
 
-        canvas.drawImage(ImageReader(io.BytesIO(data)), right - w, top - h, w, h, mask="auto")
+        with tagging.tag(canvas, "Figure", alt=self.c.clinic.logo_alt, bbox=(right - w, top - h, w, h)):
+            canvas.drawImage(ImageReader(io.BytesIO(data)), right - w, top - h, w, h, mask="auto")
         return w
 
     # inner pages -------------------------------------------------------------------
@@ -123,12 +140,21 @@ class Furniture:
         width = pg.width - pg.left - pg.right
         number = Paragraph(tx.escape_text(f"{c.words('page')} {canvas.getPageNumber()}"), s.small_right)
         nw = s.small.fontSize * 6
-        parts = [tx.plain(c.handout.title, c.values)]
-        if c.handout.reference:
-            parts.append(c.handout.reference)
-        label = c.literal(" · ".join(parts), s.small)
-        _, lh = label.wrap(width - nw, pg.bottom)
         baseline_top = pg.bottom * 0.62
+        words = tx.plain(c.handout.title, c.values).split()
+        shown = len(words)
+        while True:  # a long title is shortened here (the cover has it whole), never run off the page
+            parts = [" ".join(words[:shown]) + ("..." if shown < len(words) else "")]
+            if c.handout.reference:
+                parts.append(c.handout.reference)
+            label = c.literal(" · ".join(parts), s.small)
+            _, lh = label.wrap(width - nw, pg.bottom)
+            if lh <= baseline_top:
+                break
+            if shown == 0:
+                raise BookletError.at(c.handout.field_locs.get("reference", c.handout.loc),
+                                      "the reference is too long for the page footer", "use a short code like ONC-014")
+            shown -= 1
         label.drawOn(canvas, pg.left, baseline_top - lh)
         _, nh = number.wrap(nw, pg.bottom)
         number.drawOn(canvas, pg.left + width - nw, baseline_top - nh)
@@ -162,18 +188,26 @@ def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
         "back": (x, page.bottom, w, page.height - page.top - page.bottom),
     }
     s = c.styles
+    cover_height = cover_top - cover_bottom
+    on_cover = [c.para(handout.title, s.title)] + ([c.para(handout.subtitle, s.subtitle)] if handout.subtitle else [])
+    if sum(f.wrap(w, cover_height)[1] + f.getSpaceAfter() for f in on_cover) > cover_height * (1 - COVER_LEAD):
+        raise BookletError.at(handout.field_locs.get("title", handout.loc),
+                              "the title and subtitle are too long to fit on the cover",
+                              "shorten them; details belong in the first section")
 
     def story(back_pages: int) -> list[Flowable]:
         """Fresh flowables each time: ReportLab changes them as it lays them out."""
         c.headings = []
         sections: list[Flowable] = []
         for number, section in enumerate(handout.sections, 1):
-            sections += c.heading(section.heading, f"s{number}")
+            heading = c.heading(section.heading, f"s{number}")
             if section.key_points:
-                sections.append(c.key_points(section.key_points))
+                # keepWithNext cannot hold a heading to a box that is itself kept together: group them.
+                heading[-1:] = [KeepTogether([heading[-1], c.key_points(section.key_points)])]
+            sections += heading
             for block in section.body:
                 sections += c.block(block)
-        out: list[Flowable] = [Spacer(1, (cover_top - cover_bottom) * 0.12)]
+        out: list[Flowable] = [Spacer(1, cover_height * COVER_LEAD)]
         out.append(c.para(handout.title, s.title))
         if handout.subtitle:
             out.append(c.para(handout.subtitle, s.subtitle))
@@ -211,6 +245,8 @@ def pages_needed(flowables: list[Flowable], width: float, height: float) -> int:
     total = 0.0
     for f in flowables:
         _, h = f.wrapOn(canvas, width, height)
+        # KeepTogether answers 0xffffff to force a split; its content's own height is in _H.
+        h = getattr(f, "_H", h) if isinstance(f, KeepTogether) else h
         total += h + f.getSpaceBefore() + f.getSpaceAfter()
     return max(1, -int(-total // height))
 

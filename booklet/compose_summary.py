@@ -10,26 +10,31 @@ count again and refuses a second page.
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from reportlab.lib.colors import HexColor
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, Paragraph, Spacer
-from reportlab.platypus.doctemplate import ActionFlowable, LayoutError, _FrameBreak
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, KeepTogether, Spacer
+from reportlab.platypus.doctemplate import ActionFlowable, FrameBreak, LayoutError
 
 from . import model as m
+from . import rl_internals as rl
+from . import tagging
 from . import text as tx
 from .compose import Composer
 from .compose_booklet import Furniture, Page, format_date, metadata
 from .errors import BookletError, Loc
-from .flowables import Marker, QrCode
+from .flowables import Marker, Paragraph, QrCode
 from .fonts import FontSet
 from .render import DocumentSpec, NumberStyle
 from .theme import Theme
+
+if TYPE_CHECKING:
+    from .api import Prepared
 
 MM = 72 / 25.4
 #: The body size steps down by this much while fitting.
@@ -59,7 +64,9 @@ class Fit:
     pages_needed: float
     message: str
     columns: int = 1
-    loc: Loc = Loc("<input>")
+    #: Callout boxes may break between columns (tried only when whole boxes leave too much room unused).
+    boxes_split: bool = False
+    loc: Loc = field(default_factory=lambda: Loc("<input>"))
     hint: str = ""
 
     def error(self) -> BookletError:
@@ -121,7 +128,7 @@ def flow(flowables: list[Flowable], frames: list[Frame], canvas: Canvas) -> tupl
                 f = pending[0]
                 if isinstance(f, ActionFlowable):
                     pending.pop(0)
-                    if isinstance(f, _FrameBreak):
+                    if isinstance(f, type(FrameBreak)):
                         break
                     continue
                 if frame.add(f, canvas, trySplit=1):
@@ -148,6 +155,7 @@ def flow(flowables: list[Flowable], frames: list[Frame], canvas: Canvas) -> tupl
 
 
 def _used(frame: Frame) -> float:
+    """How far down a frame has been filled (Frame keeps its current position only in private attributes)."""
     return frame._y2 - frame._topPadding - frame._y  # type: ignore[attr-defined]
 
 
@@ -184,12 +192,16 @@ class Columns(Flowable):
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.width = avail_width
-        frames = self._frames(avail_width, avail_height)
-        left, last = flow(self.make(), frames, self._scratch)
+        # How far over, as the text's own height against the room: the gaps a box
+        # moved whole would leave are not text to cut. Text taller than all the
+        # columns together cannot fit however it is broken: no need to lay it out.
+        natural = natural_height(self.make(), self.column_width(avail_width))
+        if natural > avail_height * self.count:
+            left: list[Flowable] = [self]
+        else:
+            frames = self._frames(avail_width, avail_height)
+            left, last = flow(self.make(), frames, self._scratch)
         if left:
-            # How far over, as the text's own height against the room: the gaps a box
-            # moved whole would leave are not text to cut.
-            natural = natural_height(self.make(), self.column_width(avail_width))
             self.pages_needed = max(natural / (avail_height * self.count), 1.0)
             self.height = avail_height * self.pages_needed + 1  # always more than there is: never drawn
         else:
@@ -257,10 +269,11 @@ class SummaryPage:
     """One summary page at one body size and column count: geometry, furniture and story."""
 
     def __init__(self, handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: FontSet,
-                 values: dict[str, str], content: SummaryContent, columns: int) -> None:
+                 values: dict[str, str], content: SummaryContent, columns: int, boxes_split: bool = False) -> None:
         self.handout, self.clinic, self.theme, self.fonts, self.values = handout, clinic, theme, fonts, values
         self.content = content
         self.columns = columns
+        self.boxes_split = boxes_split
         pg = self.page = sheet(theme)
         self.width = pg.width - pg.left - pg.right
         height = pg.height - pg.top - pg.bottom
@@ -274,7 +287,7 @@ class SummaryPage:
         self.logo_height = max(14 * MM, t.size("h2") * 2)
         self.header_height = self._header_height()
         self.footer_height = self._footer_height()
-        top = pg.height - pg.top - (self.header_height + 6 * MM if self.header_height else 0)
+        top = pg.height - pg.top - (self.header_height + 5.5 * MM if self.header_height else 0)
         bottom = pg.bottom + (self.footer_height + 4 * MM if self.footer_height else 0)
         self.frame = (pg.left, bottom, self.width, top - bottom)
 
@@ -325,7 +338,7 @@ class SummaryPage:
         if lines:
             pad = s.body.fontSize * 0.7
             if cl.website:
-                cells: list[list[object]] = [[lines, QrCode(cl.website, QR_SIZE)]]
+                cells: list[list[object]] = [[lines, tagging.ensure(QrCode(cl.website, QR_SIZE))]]
                 widths = [self.width - QR_SIZE - pad, QR_SIZE + pad]
             else:
                 cells, widths = [[lines]], [self.width]
@@ -335,8 +348,8 @@ class SummaryPage:
                 ("LEFTPADDING", (0, 0), (0, -1), pad + 2),
                 ("LEFTPADDING", (1, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), pad),
-                ("TOPPADDING", (0, 0), (-1, -1), pad * 0.7),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.7),
+                ("TOPPADDING", (0, 0), (-1, -1), pad * 0.6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.6),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ]))
         facts = [(c.words("reference"), h.reference), (c.words("version"), h.version),
@@ -360,13 +373,16 @@ class SummaryPage:
         s = self.col.styles
         size = max(min(s.h1.fontSize, s.body.fontSize * HEADING_SCALE), s.body.fontSize)
         style = ParagraphStyle("summary_heading", parent=s.h1, fontSize=size, leading=size * 1.2,
-                               spaceBefore=self.theme.space["block"], spaceAfter=self.theme.space["paragraph"] * 0.6,
+                               spaceBefore=self.theme.space["paragraph"] * 1.2, spaceAfter=self.theme.space["paragraph"] * 0.5,
                                textColor=HexColor(color or self.theme.palette.primary_text))
         return self.col.literal(text, style)
 
     def body(self) -> list[Flowable]:
-        """The text that flows in the columns; fresh flowables each time (layout changes them)."""
-        return [*self.points_part(), *self.help_part()]
+        """The text that flows in the columns; fresh flowables each time (layout changes them).
+
+        Tagged here: the document tags only what it lays out itself, and Columns lays these out.
+        """
+        return [tagging.ensure(f) for f in (*self.points_part(), *self.help_part())]
 
     def points_part(self) -> list[Flowable]:
         c = self.col
@@ -390,8 +406,9 @@ class SummaryPage:
         if b.text:
             rows.append([c.para(b.text, ParagraphStyle("callout_text", parent=s.body, spaceAfter=2))])
         if b.bullets:
-            rows.append([c.list_of(b.bullets, numbered=False)])
-        flowables = [c.box(rows, color, background)]
+            rows.append([c.list_of(b.bullets, numbered=False, color=color)])
+        box = c.box(rows, color, background)
+        flowables = list(rl.container_content(box)) if self.boxes_split and isinstance(box, KeepTogether) else [box]
         for f in flowables:
             f._booklet_loc = b.loc  # type: ignore[attr-defined]
         return flowables
@@ -411,7 +428,7 @@ class SummaryPage:
         return Columns(self.body, self.columns, COLUMN_GAP, self.theme.palette.rule, balance)
 
     def story(self, balance: bool = True) -> list[Flowable]:
-        return [*self.title(), Spacer(1, self.theme.space["paragraph"]), self.columns_flowable(balance)]
+        return [*self.title(), Spacer(1, self.theme.space["paragraph"] * 0.5), self.columns_flowable(balance)]
 
     def measure(self) -> tuple[bool, float]:
         """(fits, pages needed) by flowing the story into the page's frame; nothing is drawn for real."""
@@ -452,17 +469,18 @@ class SummaryPage:
                 width = self.width - logo_w - 8 * MM
                 name = self._clinic_name(width)
                 _, nh = name.wrap(width, self.header_height)
-                name.drawOn(canvas, pg.left, top - (self.header_height + nh) / 2)
+                tagging.ensure(name).drawOn(canvas, pg.left, top - (self.header_height + nh) / 2)
             rule_y = top - self.header_height - 3 * MM
             canvas.setFillColor(HexColor(p.primary))
             canvas.rect(pg.left, rule_y, self.width, 2, stroke=0, fill=1)
             canvas.setFillColor(HexColor(p.accent))
             canvas.rect(pg.left, rule_y - 1.5, self.width * 0.25, 1.5, stroke=0, fill=1)
         y = pg.bottom + self.footer_height
-        for f in self._footer():
-            _, fh = f.wrapOn(canvas, self.width, self.footer_height)
-            f.drawOn(canvas, pg.left, y - fh)
-            y -= fh
+        with tagging.reading_last(canvas):  # drawn with the page, read after the text
+            for f in self._footer():
+                _, fh = f.wrapOn(canvas, self.width, self.footer_height)
+                tagging.ensure(f).drawOn(canvas, pg.left, y - fh)
+                y -= fh
         canvas.restoreState()
 
     def spec(self) -> DocumentSpec:
@@ -483,19 +501,22 @@ def body_sizes(theme: Theme) -> list[float]:
     """Preferred body size first, down to the floor in STEP steps (never below the floor)."""
     t = theme.type
     top = max(t.body, t.floor)
-    count = int(round((top - t.floor) / STEP))
+    count = round((top - t.floor) / STEP)
     return [top - i * STEP for i in range(count + 1)]
 
 
-def column_counts(theme: Theme, fonts: FontSet, size: float) -> tuple[int, ...]:
-    """One column first; two as well where a column still holds MIN_COLUMN_CHARS at this size."""
+def arrangements(theme: Theme, fonts: FontSet, size: float) -> tuple[tuple[int, bool], ...]:
+    """(columns, boxes split) to try at one size, best first: one column; then two where a column
+    still holds MIN_COLUMN_CHARS a line, with callout boxes whole, then free to break between columns."""
     page = sheet(theme)
     width = page.width - page.left - page.right
     char = stringWidth(_SAMPLE, fonts.regular, size) / len(_SAMPLE)
-    return (1, 2) if (width - COLUMN_GAP) / 2 >= MIN_COLUMN_CHARS * char else (1,)
+    if (width - COLUMN_GAP) / 2 >= MIN_COLUMN_CHARS * char:
+        return (1, False), (2, False), (2, True)
+    return ((1, False),)
 
 
-def fit_summary(prepared, values: dict[str, str] | None = None) -> Fit:  # type: ignore[no-untyped-def]
+def fit_summary(prepared: Prepared, values: dict[str, str] | None = None) -> Fit:
     """Does the handout's summary fit on one page, and at which body size? Builds no PDF.
 
     `prepared` is an `api.Prepared` for the "summary" or "large-print-summary" variant.
@@ -506,20 +527,20 @@ def fit_summary(prepared, values: dict[str, str] | None = None) -> Fit:  # type:
 
 def fit(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: FontSet, values: dict[str, str]) -> Fit:
     content = summary_content(handout)
-    best: tuple[float, int] | None = None  # (pages needed, columns) at the floor
+    best: tuple[float, int, bool] | None = None  # (pages needed, columns, boxes split) at the floor
     for size in body_sizes(theme):
         sized = theme.with_body(size)
-        for columns in column_counts(sized, fonts, size):
-            page = SummaryPage(handout, clinic, sized, fonts, values, content, columns)
+        for columns, split in arrangements(sized, fonts, size):
+            page = SummaryPage(handout, clinic, sized, fonts, values, content, columns, split)
             fits, pages = page.measure()
             if fits:
                 return Fit(True, size, round(pages, 2), f"the summary fits on one page at {size:g} pt",
-                           columns, content.points_loc)
+                           columns, split, content.points_loc)
             if size == theme.type.floor and (best is None or pages < best[0]):
-                best = (pages, columns)
+                best = (pages, columns, split)
     assert best is not None
     floor = theme.type.floor
-    page = SummaryPage(handout, clinic, theme.with_body(floor), fonts, values, content, best[1])
+    page = SummaryPage(handout, clinic, theme.with_body(floor), fonts, values, content, best[1], best[2])
     return _too_long(page, best[0], floor)
 
 
@@ -530,7 +551,7 @@ def _too_long(page: SummaryPage, pages: float, floor: float) -> Fit:
     n = len(content.points)
     what = "`summary`" if content.points_field == "summary" else "the sections' `key_points`"
     parts.append((natural_height(page.points_part(), page.column_width), f"{what} ({n} point{'s' if n != 1 else ''}"))
-    for callout, flowables in zip(content.help, _per_callout(page)):
+    for callout, flowables in zip(content.help, _per_callout(page), strict=True):
         title = tx.plain(callout.title or callout.text, page.values)
         if len(title) > 40:
             title = title[:39].rstrip() + "…"
@@ -544,7 +565,7 @@ def _too_long(page: SummaryPage, pages: float, floor: float) -> Fit:
                f"shorten {_join(named)}")
     hint = ("a one-page summary is for the few things a patient must remember: keep each point to a line or "
             "two; the booklet can say the rest")
-    return Fit(False, floor, round(pages, 2), message, page.columns, content.points_loc, hint)
+    return Fit(False, floor, round(pages, 2), message, page.columns, page.boxes_split, content.points_loc, hint)
 
 
 def _per_callout(page: SummaryPage) -> Iterator[list[Flowable]]:
@@ -581,5 +602,5 @@ def compose_summary(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
     if not result.fits:
         raise result.error()
     page = SummaryPage(handout, clinic, theme.with_body(result.body_size), fonts, values,
-                       summary_content(handout), result.columns)
+                       summary_content(handout), result.columns, result.boxes_split)
     return page.spec()

@@ -47,9 +47,36 @@ def describe(path: str | Path) -> str:
 class BookletError(Exception):
     """Bad input: one or more problems. The CLI prints it and exits 2."""
 
-    def __init__(self, problems: Problem | list[Problem]) -> None:
-        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+    def __init__(self, problems: Problem | list[Problem] | str) -> None:
+        self._annotated = ""
+        if isinstance(problems, str):
+            # ReportLab re-raises an error from inside its layout callbacks as a new exception of the
+            # same type built from annotated text (reportlab.lib.utils.annotateException); the
+            # original error, with its problems, is then this one's __context__.
+            self._annotated = problems
+            self._problems: list[Problem] = []
+            super().__init__(problems)
+            return
+        self._problems = [problems] if isinstance(problems, Problem) else list(problems)
         super().__init__(str(self))
+
+    @property
+    def problems(self) -> list[Problem]:
+        if self._annotated:
+            original = self.__context__
+            if isinstance(original, BookletError):
+                return original.problems
+            return [Problem(Loc("<layout>"), self._annotated.strip())]
+        return self._problems
+
+    @problems.setter
+    def problems(self, problems: list[Problem]) -> None:
+        self._annotated = ""
+        self._problems = list(problems)
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        """Pickle with the problems themselves (to and from worker processes), not the text."""
+        return (type(self), (self.problems,))
 
     @classmethod
     def at(cls, loc: Loc | str, message: str, hint: str = "") -> BookletError:

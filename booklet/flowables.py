@@ -5,7 +5,32 @@ from __future__ import annotations
 from functools import lru_cache
 
 from reportlab.lib.colors import HexColor
-from reportlab.platypus import Flowable, Paragraph
+from reportlab.platypus import Flowable
+from reportlab.platypus import Paragraph as _Paragraph
+from reportlab.rl_config import _FUZZ
+
+
+class Paragraph(_Paragraph):
+    """ReportLab's Paragraph, except that wrapping it again at the same width keeps the line breaks it has.
+
+    Platypus measures most paragraphs twice at the same width (a KeepTogether or a
+    table measures its content, then the frame measures each part again), and
+    breaking lines is the largest part of a booklet's layout time. ReportLab's own
+    second wrap recomputes exactly the same lines from the same fragments, so the
+    result, and the PDF, is the same byte for byte. Anything that changes the
+    paragraph's lines (a split drops `blPara`; breaking lines replaces `frags`)
+    makes the next wrap compute them afresh.
+    """
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 - ReportLab's names
+        state = self.__dict__
+        if (state.get("_wrapped_width") == availWidth and state.get("_wrapped_frags") is self.frags
+                and "blPara" in state):
+            return self.width, self.height
+        size = super().wrap(availWidth, availHeight)
+        if availWidth >= _FUZZ:  # below it ReportLab answers "cannot fit" and breaks no lines
+            self._wrapped_width, self._wrapped_frags = availWidth, self.frags
+        return size
 
 
 class WritingLines(Flowable):
@@ -158,3 +183,19 @@ class Marker(Flowable):
 
     def draw(self) -> None:
         self.on_draw(self.canv)
+
+
+class MarkedParagraph(Paragraph):
+    """A paragraph that runs a callback with the canvas when (its first part is) drawn.
+
+    Used for headings: the bookmark and the contents page number are recorded on
+    the page where the heading really lands, even when keep-with-next moves it.
+    """
+
+    on_draw = None
+
+    def draw(self) -> None:
+        if self.on_draw is not None:
+            callback, self.on_draw = self.on_draw, None
+            callback(self.canv)
+        super().draw()

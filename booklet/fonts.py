@@ -31,7 +31,7 @@ class FontSet:
     label: str
 
     def can_draw(self, ch: str) -> bool:
-        return ch in _NO_GLYPH or all(ord(ch) in _cmap(n) for n in {self.regular, self.bold})
+        return ch in _drawable(self.regular, self.bold)
 
 
 @lru_cache(maxsize=None)
@@ -49,6 +49,13 @@ def _register(path: Path) -> str:
         raise BookletError.at(str(path), f"the font cannot be used ({exc})",
                               "name a TrueType (.ttf) font file that allows embedding") from None
     return name
+
+
+@lru_cache(maxsize=None)
+def _drawable(regular: str, bold: str) -> frozenset[str]:
+    """Characters both faces have, and those that need no glyph: checking every character of a
+    handout is one set lookup each (it was two cmap lookups and a set built per character)."""
+    return frozenset(map(chr, _cmap(regular) & _cmap(bold))) | _NO_GLYPH
 
 
 @lru_cache(maxsize=None)

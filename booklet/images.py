@@ -11,10 +11,18 @@ from pathlib import Path
 from .errors import BookletError
 
 #: Larger images are refused before decoding: a photo needs no more (and bombs need far more).
+#: A JPEG is decoded straight at a fraction of its size (libjpeg scaling), so it may be big.
 MAX_PIXELS = 40_000_000
+#: A PNG is decoded whole, at 4 bytes a pixel (twice over for transparency): 16 megapixels keeps a build
+#: under 200 MB.
+MAX_PNG_PIXELS = 16_000_000
 #: Print resolution: more than this is wasted bytes at the placed size.
 TARGET_DPI = 300
 MAX_SVG_BYTES = 2 * 1024 * 1024
+#: A logo or diagram has tens to hundreds of elements; svglib needs about a second per few thousand.
+MAX_SVG_ELEMENTS = 2_000
+#: Groups nested deeper than this are no drawing (and would exhaust Python's recursion later).
+MAX_SVG_DEPTH = 40
 
 
 @dataclass(frozen=True)
@@ -32,8 +40,6 @@ def probe(path: Path) -> ImageInfo:
         return ImageInfo("svg", int(drawing.width), int(drawing.height))
     from PIL import Image, UnidentifiedImageError
 
-    too_big = BookletError.at(str(path), f"the image is over the limit of {MAX_PIXELS // 1_000_000} megapixels",
-                              "make it smaller; 2,000 pixels across is plenty for a booklet")
     try:
         # Opening reads the header only; Pillow's own bomb check (a warning, or an error far
         # above MAX_PIXELS) fires here, before any pixel is decoded.
@@ -42,8 +48,11 @@ def probe(path: Path) -> ImageInfo:
             with Image.open(path) as im:
                 fmt = (im.format or "").lower()
                 width, height = im.size
-    except Image.DecompressionBombError:
-        raise too_big from None
+    except Image.DecompressionBombError:  # so big that Pillow will not even say which kind it is
+        kind = "JPEG" if path.suffix.lower() in (".jpg", ".jpeg") else "PNG"
+        limit = MAX_PIXELS if kind == "JPEG" else MAX_PNG_PIXELS
+        raise BookletError.at(str(path), f"the image is over the limit of {limit // 1_000_000} megapixels for a {kind}",
+                              "make it smaller; 2,000 pixels across is plenty for a booklet") from None
     except UnidentifiedImageError:
         raise BookletError.at(str(path), "the file is not a PNG or JPEG image",
                               "save the picture as PNG or JPEG and try again") from None
@@ -51,9 +60,10 @@ def probe(path: Path) -> ImageInfo:
         raise BookletError.at(str(path), f"the image cannot be read ({exc})") from None
     if fmt not in ("png", "jpeg"):
         raise BookletError.at(str(path), f"the image is {fmt.upper() or 'of an unknown kind'}; use PNG, JPEG or SVG")
-    if width * height > MAX_PIXELS:
+    limit = MAX_PIXELS if fmt == "jpeg" else MAX_PNG_PIXELS
+    if width * height > limit:
         raise BookletError.at(str(path), f"the image is {width} x {height} pixels, over the limit of "
-                              f"{MAX_PIXELS // 1_000_000} megapixels",
+                              f"{limit // 1_000_000} megapixels for a {fmt.upper()}",
                               "make it smaller; 2,000 pixels across is plenty for a booklet")
     return ImageInfo(fmt, width, height)
 
@@ -69,13 +79,25 @@ def raster_for_print(path: Path, width_pt: float, height_pt: float) -> tuple[byt
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            with Image.open(path) as im:
+            with Image.open(path) as opened:
+                im = opened
+                shrink = info.width_px > max_w or info.height_px > max_h
+                if shrink and info.kind == "jpeg":
+                    im.draft(im.mode, (max_w, max_h))  # decode at 1/2, 1/4 or 1/8 size, never whole
                 im.load()
                 if im.mode not in ("RGB", "RGBA", "L", "LA"):
-                    im = im.convert("RGBA" if "transparency" in im.info or im.mode == "P" else "RGB")
-                if info.width_px > max_w or info.height_px > max_h:
-                    im = im.copy()
-                    im.thumbnail((max_w, max_h), Image.Resampling.LANCZOS)
+                    im = im.convert("L" if im.mode == "1" else
+                                    "RGBA" if "transparency" in im.info or im.mode == "P" else "RGB")
+                    opened.close()  # frees the decoded original: only one full-size copy at a time
+                if shrink:
+                    # A box average down to about the size first: Pillow's resize would make a
+                    # premultiplied full-size copy of an RGBA image before reducing it.
+                    factor = min(im.width // max_w, im.height // max_h)
+                    if factor >= 2:
+                        smaller = im.reduce(factor)
+                        im.close()
+                        im = smaller
+                    im.thumbnail((max_w, max_h), Image.Resampling.LANCZOS)  # in place, no full-size copy
                 if im.mode in ("RGBA", "LA"):
                     # Flatten onto white: paper is white, and it keeps the PDF simple.
                     background = Image.new("RGB", im.size, (255, 255, 255))
@@ -91,6 +113,31 @@ def raster_for_print(path: Path, width_pt: float, height_pt: float) -> tuple[byt
             raise BookletError.at(str(path), f"the image cannot be read ({exc})") from None
 
 
+def _check_svg_size(path: Path) -> None:
+    """Count elements and nesting with a fast, entity-free parse before svglib builds anything."""
+    from lxml import etree
+
+    depth = count = 0
+    try:
+        # recover=True as svglib parses: a slightly broken file it can draw is not refused here
+        for event, _ in etree.iterparse(str(path), events=("start", "end"), resolve_entities=False,
+                                        no_network=True, load_dtd=False, huge_tree=False, recover=True):
+            if event == "end":
+                depth -= 1
+                continue
+            depth += 1
+            count += 1
+            if depth > MAX_SVG_DEPTH:
+                raise BookletError.at(str(path), f"the SVG nests groups more than {MAX_SVG_DEPTH} deep",
+                                      "simplify the drawing (ungroup it) and save it again")
+            if count > MAX_SVG_ELEMENTS:
+                raise BookletError.at(str(path), f"the SVG has more than {MAX_SVG_ELEMENTS:,} elements",
+                                      "simplify the drawing, or save it as a PNG")
+    except etree.XMLSyntaxError as exc:
+        raise BookletError.at(str(path), f"the SVG is not well-formed XML ({exc.msg})",
+                              "open it in a drawing program and save it again as plain SVG") from None
+
+
 @lru_cache(maxsize=64)
 def load_svg(path: Path):  # type: ignore[no-untyped-def]
     """An SVG as a ReportLab Drawing; it may not reach files outside its own folder."""
@@ -99,6 +146,7 @@ def load_svg(path: Path):  # type: ignore[no-untyped-def]
     try:
         if path.stat().st_size > MAX_SVG_BYTES:
             raise BookletError.at(str(path), "the SVG file is larger than 2 MB", "simplify the drawing")
+        _check_svg_size(path)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             import logging

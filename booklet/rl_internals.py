@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import reportlab
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus.flowables import DDIndenter, LIIndenter, ListFlowable, _ContainerSpace
@@ -78,6 +79,15 @@ def object_named(doc: pdfdoc.PDFDocument, ref: pdfdoc.PDFObjectReference) -> Any
     return doc.idToObject[ref.name]
 
 
+def object_numbers(doc: pdfdoc.PDFDocument) -> dict[str, tuple[int, int]]:
+    """`PDFDocument.idToObjectNumberAndVersion`: object name -> (number, generation), complete while formatting.
+
+    Structure elements format their references from it directly (`PDFObjectReference.format`
+    goes through the slow pdfdoc text codec, hundreds of times per document).
+    """
+    return doc.idToObjectNumberAndVersion
+
+
 def add_page_entries(page: pdfdoc.PDFPage, **entries: object) -> None:
     """Add keys to one page dictionary.
 
@@ -90,7 +100,24 @@ def add_page_entries(page: pdfdoc.PDFPage, **entries: object) -> None:
         if key not in names:
             names.append(key)
         setattr(page, key, value)
-    setattr(page, "__NoDefault__", names)
+    page.__dict__["__NoDefault__"] = names
+
+
+class IndirectObject(pdfdoc.PDFObject):
+    """Base for a pdfdoc object that formats itself to bytes and is always written as an indirect object.
+
+    `__RefOnly__` is pdfdoc's own marker (read by `pdfdoc.format`) for objects that must
+    never be inlined; structure elements are referenced from the ParentTree, so they
+    must be indirect objects.
+    """
+
+    __RefOnly__ = 1
+
+
+def number(value: float) -> bytes:
+    """A number as pdfdoc writes it: `reportlab.lib.rl_accel.fp_str`, the formatter behind every
+    coordinate in a ReportLab PDF (C-accelerated with rl-accel)."""
+    return fp_str(value).encode("ascii")
 
 
 # -- flowables ---------------------------------------------------------------------

@@ -254,7 +254,8 @@ def _syntax_error(exc: yaml.MarkedYAMLError, name: str, text: str) -> BookletErr
         hint = "YAML indentation must use spaces, not tabs: replace the tab with spaces"
     elif "mapping values are not allowed" in problem:
         hint = "text containing ': ' must be put in quotes, like \"Note: this\""
-    elif any(s in problem for s in ("could not find expected ':'", "expected <block end>", "did not find expected key")):
+    elif any(s in problem for s in ("could not find expected ':'", "expected <block end>",
+                                    "did not find expected key")):
         hint = "check that this line is indented like the lines around it"
     elif at in ("@", "`") or "found character '@'" in problem or "found character '`'" in problem:
         hint = "put text that starts with @ or ` in quotes"

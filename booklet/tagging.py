@@ -15,19 +15,20 @@ How it fits together:
   drawing in `/Role <</MCID n>> BDC ... EMC` or `/Artifact BMC ... EMC`,
   never nested, never across a page. On any other canvas the wrappers only draw:
   the untagged PDF is the same drawing without the marks.
-- Save time: the tree is written with ReportLab's own pdfdoc objects:
-  StructTreeRoot with one Document element, a ParentTree, /StructParents and
-  /Tabs /S on every page, /MarkInfo, XMP metadata (title, language).
+- Save time: the tree is written into ReportLab's own PDFDocument (pdfdoc
+  objects and references; the elements themselves as a lean PDFObject that
+  formats to bytes): StructTreeRoot with one Document element, a ParentTree,
+  /StructParents and /Tabs /S on every page, /MarkInfo, XMP metadata (title,
+  language; the PDF/UA-1 identifier only on request).
 
 The ReportLab internals this needs are named in `booklet.rl_internals`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -53,8 +54,17 @@ ROLE_BY_STYLE = {"title": "H1", "h1": "H2", "h2": "H3", "box_title": "H3"}
 #: Roles whose empty elements are kept (a table keeps its grid even where a cell is empty).
 KEEP_EMPTY = frozenset({"TR", "TH", "TD"})
 
-#: Content-stream operators that paint: text showing, path painting, XObjects, shadings, inline images.
-_PAINTS = re.compile(r"(?:^|\s)(?:Tj|TJ|'|\"|f\*?|F|B\*?|b\*?|S|s|Do|sh|BI)(?=\s|$)")
+#: Content-stream operators that paint: path painting, XObjects, shadings, inline images (text: see _paints).
+_PAINT_OPS = frozenset({"f", "F", "f*", "S", "s", "B", "B*", "b", "b*", "Do", "sh", "EI"})
+
+
+def _paints(entry: str) -> bool:
+    """Does one of the canvas's content-stream entries paint? (Each entry ends with its painting operator:
+    paths with f/S/..., images with Do; text is one BT ... ET entry showing text with Tj/TJ.)"""
+    last = entry[entry.rfind(" ", 0, len(entry) - 1) + 1:].strip()
+    if last in _PAINT_OPS:
+        return True
+    return last == "ET" and ("Tj" in entry or "TJ" in entry or "' " in entry or '" ' in entry)
 
 
 class TaggingError(AssertionError):
@@ -95,27 +105,34 @@ def tagger_of(canvas: Canvas) -> Tagger | None:
 
 
 # -- the structure tree ------------------------------------------------------------
-@dataclass(eq=False)
-class MarkedContent:
-    page: int
-    mcid: int
+#: A marked-content reference: (page index, MCID).
+MarkedContent = tuple[int, int]
 
 
-@dataclass(eq=False)
 class AnnotationRef:
-    page: int
-    ref: Any  # PDFObjectReference
+    """An annotation (a link) on a page, as a kid of its Link element (an OBJR)."""
+
+    __slots__ = ("page", "ref")
+
+    def __init__(self, page: int, ref: Any) -> None:
+        self.page = page
+        self.ref = ref  # PDFObjectReference
 
 
-@dataclass(eq=False)
 class StructElem:
-    role: str
-    parent: StructElem | None
-    alt: str = ""
-    attributes: tuple[tuple[str, str], ...] = ()
-    kids: list[StructElem | MarkedContent | AnnotationRef] = field(default_factory=list)
-    bbox: tuple[float, float, float, float] | None = None
-    ref: Any = None  # set when written
+    """One element of the structure tree; `kids` are elements, (page, MCID) pairs and annotations, in order."""
+
+    __slots__ = ("alt", "attributes", "bbox", "kids", "parent", "ref", "role")
+
+    def __init__(self, role: str, parent: StructElem | None, alt: str = "",
+                 attributes: tuple[tuple[str, str], ...] = ()) -> None:
+        self.role = role
+        self.parent = parent
+        self.alt = alt
+        self.attributes = attributes
+        self.kids: list[StructElem | MarkedContent | AnnotationRef] = []
+        self.bbox: tuple[float, float, float, float] | None = None
+        self.ref: Any = None  # set when written
 
     def is_empty(self) -> bool:
         return not self.kids and self.role not in KEEP_EMPTY
@@ -125,6 +142,9 @@ class StructElem:
         for kid in self.kids:
             if isinstance(kid, StructElem):
                 yield from kid.walk()
+
+    def __repr__(self) -> str:
+        return f"StructElem({self.role}, {len(self.kids)} kids)"
 
 
 _NONE = object()  # no open context: nothing may be drawn
@@ -201,7 +221,7 @@ class Tagger:
         assert isinstance(sink, StructElem)
         mcid = len(self._page)
         self._page.append(sink)
-        mark = MarkedContent(len(self.pages), mcid)
+        mark = (len(self.pages), mcid)
         sink.kids.append(mark)
         self.canvas.addLiteral(f"/{sink.role} <</MCID {mcid}>> BDC")
         self._seq = (code, len(code) - 1, mark, sink)
@@ -214,7 +234,7 @@ class Tagger:
         if code is not rl.code(self.canvas):
             raise TaggingError("a marked-content sequence was left open across a page or form")
         for i in range(start + 1, len(code)):
-            if _PAINTS.search(code[i]):
+            if _paints(code[i]):
                 self.canvas.addLiteral("EMC")
                 return
         # Nothing was drawn in it (only state changes): take the empty sequence back out.
@@ -247,8 +267,8 @@ class Tagger:
         e: StructElem | None = self._stack[-1][1] if self._stack else None
         while e is not None and e.role != "Link":
             e = e.parent
-        if e is None:
-            raise TaggingError("a link annotation was drawn outside a Link element")
+        if e is None:  # drawn by something not tagged as a link: the annotation gets a Link of its own
+            e = self.elem(Tag("Link"))
         e.kids.append(AnnotationRef(len(self.pages), ref))
         self.links.append((e, ref, len(self.pages)))
 
@@ -271,37 +291,11 @@ class Tagger:
             raise TaggingError(f"{len(pages)} pages written but {len(self.pages)} tagged")
         page_refs = [doc.Reference(p) for p in pages]
         _prune(self.root)
-        elems = list(self.root.walk())
-        for e in elems:
-            e.ref = doc.Reference(PDFDictionary())
         tree_root = PDFDictionary({"Type": PDFName("StructTreeRoot")})
         root_ref = doc.Reference(tree_root)
+        elems = list(self.root.walk())
         for e in elems:
-            d = rl.object_named(doc, e.ref)
-            d["Type"] = PDFName("StructElem")
-            d["S"] = PDFName(e.role)
-            d["P"] = e.parent.ref if e.parent is not None else root_ref
-            first = next((k.page for k in e.kids if isinstance(k, MarkedContent)), None)
-            if first is not None:
-                d["Pg"] = page_refs[first]
-            kids: list[object] = []
-            for k in e.kids:
-                if isinstance(k, StructElem):
-                    kids.append(k.ref)
-                elif isinstance(k, MarkedContent):
-                    kids.append(k.mcid if k.page == first else PDFDictionary(
-                        {"Type": PDFName("MCR"), "Pg": page_refs[k.page], "MCID": k.mcid}))
-                else:
-                    kids.append(PDFDictionary({"Type": PDFName("OBJR"), "Obj": k.ref, "Pg": page_refs[k.page]}))
-            if kids:
-                d["K"] = PDFArray(kids)
-            if e.alt:
-                d["Alt"] = PDFString(e.alt)
-            attributes: dict[str, object] = {name: PDFName(value) for name, value in e.attributes}
-            if e.bbox is not None:
-                attributes.update(O=PDFName("Layout"), BBox=PDFArray([round(v, 2) for v in e.bbox]))
-            if attributes:
-                d["A"] = PDFDictionary(attributes)
+            e.ref = doc.Reference(_StructElemObject(e, page_refs, root_ref))
         nums: list[object] = []
         for i, page_elems in enumerate(self.pages):
             nums += [i, PDFArray([e.ref for e in page_elems])]
@@ -321,6 +315,56 @@ class Tagger:
         canvas.setCatalogEntry("Metadata", PDFStream(
             PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}),
             content=xmp_packet(options).encode("utf-8")))
+
+
+class _StructElemObject(rl.IndirectObject):
+    """One structure element, formatted straight to bytes.
+
+    A document has hundreds of them, and a PDFDictionary re-encodes every key
+    name and sorts its keys each time it is formatted: most of what tagging cost.
+    Object numbers come from pdfdoc's own table and alt text is a PDFString
+    (escaping, UTF-16 where needed); pdfdoc still writes the object, xref and all.
+    """
+
+    def __init__(self, elem: StructElem, page_refs: list[Any], root_ref: Any) -> None:
+        self.elem = elem
+        self.page_refs = page_refs
+        self.root_ref = root_ref
+
+    def format(self, document: Any) -> bytes:
+        e, pages = self.elem, self.page_refs
+        numbers = rl.object_numbers(document)
+
+        def ref(r: Any) -> bytes:
+            return b"%d %d R" % numbers[r.name]
+
+        parent = e.parent.ref if e.parent is not None else self.root_ref
+        out = [b"<< /S /" + e.role.encode("ascii") + b" /P " + ref(parent)]
+        first = next((k[0] for k in e.kids if isinstance(k, tuple)), None)
+        if first is not None:
+            out.append(b"/Pg " + ref(pages[first]))
+        kids: list[bytes] = []
+        for k in e.kids:
+            if isinstance(k, tuple):
+                page, mcid = k
+                if page == first:
+                    kids.append(b"%d" % mcid)
+                else:
+                    kids.append(b"<< /Type /MCR /Pg " + ref(pages[page]) + b" /MCID %d >>" % mcid)
+            elif isinstance(k, StructElem):
+                kids.append(ref(k.ref))
+            else:
+                kids.append(b"<< /Type /OBJR /Obj " + ref(k.ref) + b" /Pg " + ref(pages[k.page]) + b" >>")
+        if kids:
+            out.append(b"/K [ " + b" ".join(kids) + b" ]")
+        if e.alt:
+            out.append(b"/Alt " + PDFString(e.alt).format(document))
+        attributes = [b"/%s /%s" % (name.encode("ascii"), value.encode("ascii")) for name, value in e.attributes]
+        if e.bbox is not None:
+            attributes.append(b"/O /Layout /BBox [ " + b" ".join(rl.number(round(v, 2)) for v in e.bbox) + b" ]")
+        if attributes:
+            out.append(b"/A << " + b" ".join(attributes) + b" >>")
+        return b"\n".join(out) + b"\n>>"
 
 
 def _prune(e: StructElem) -> None:
@@ -696,3 +740,25 @@ def decoration(draw: Callable[[Canvas, Any], None] | None) -> Callable[[Canvas, 
         tagger.leave()
 
     return decorate
+
+
+def table_cells(data: list[list[Any]], header_rows: int = 1) -> tuple[list[list[Any]], Tag]:
+    """A data table's cells tagged as Table > TR > TH (the header rows, /Scope /Column) or TD.
+
+    Returns the cells and the Table tag (wrap the Table flowable with it).
+    """
+    table = Tag("Table", group=True)
+    rows: list[list[Any]] = []
+    for r, row in enumerate(data):
+        tr = Tag("TR", parent=table, group=True)
+        head = r < header_rows
+        role, attributes = ("TH", (("O", "Table"), ("Scope", "Column"))) if head else ("TD", ())
+        cells = []
+        for value in row:
+            cell = Tag(role, parent=tr, attributes=attributes)
+            if isinstance(value, (list, tuple)):
+                cells.append([wrap(v, cell) for v in value])
+            else:
+                cells.append(wrap(value, cell))
+        rows.append(cells)
+    return rows, table

@@ -188,18 +188,17 @@ def tint(color: str, amount: float) -> str:
 
 
 def _palette(base: dict[str, str], callouts: dict[str, dict[str, str]], primary: str, accent: str) -> tuple[Palette, tuple[str, ...]]:
-    notices = []
-    texts = {}
-    for role, color in (("primary", primary), ("accent", accent)):
-        shade = readable_shade(color)
-        if shade != color:
-            notices.append(
-                f"the clinic's {role} colour {color} is too light for text on white "
-                f"(contrast {contrast(color, '#FFFFFF'):.1f}:1, needs {MIN_TEXT_CONTRAST}:1); "
-                f"text uses the darker shade {shade} and {color} is kept for decoration"
-            )
-        texts[role] = shade
     primary_tint = tint(primary, 0.12)
+    # Headings and box titles are drawn in the primary colour, on white and on its own tint:
+    # the shade must read on both. The accent colour is only ever decoration.
+    primary_text = readable_shade(readable_shade(primary), primary_tint)
+    notices = []
+    if primary_text != primary:
+        notices.append(
+            f"the clinic's primary colour {primary} is too light for text "
+            f"(contrast {contrast(primary, '#FFFFFF'):.1f}:1 on white, needs {MIN_TEXT_CONTRAST}:1); "
+            f"text uses the darker shade {primary_text} and {primary} is kept for decoration"
+        )
     on_primary = "#FFFFFF" if contrast("#FFFFFF", primary) >= MIN_TEXT_CONTRAST else base["text"]
     kinds = {}
     for kind, spec in callouts.items():
@@ -208,8 +207,8 @@ def _palette(base: dict[str, str], callouts: dict[str, dict[str, str]], primary:
     palette = Palette(
         text=base["text"], muted=base["muted"], rule=base["rule"],
         primary=primary, accent=accent,
-        primary_text=readable_shade(texts["primary"], primary_tint),
-        accent_text=texts["accent"],
+        primary_text=primary_text,
+        accent_text=readable_shade(accent),
         primary_tint=primary_tint, accent_tint=tint(accent, 0.15),
         on_primary=on_primary, callouts=kinds,
     )

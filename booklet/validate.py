@@ -22,6 +22,8 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
 #: A QR code beyond this many characters gets too dense to scan from paper.
 MAX_QR_CHARS = 400
 MAX_NOTE_LINES = 60
+#: A leaflet reference is a short code (ONC-014) printed in every page footer beside the title.
+MAX_REFERENCE_CHARS = 40
 
 TEXT, LIST, MAP, DATE, ANY = "text", "list", "map", "date", "any"
 
@@ -242,6 +244,9 @@ def read_handout(path: Path, *, assets: tuple[Path, ...] = ()) -> m.Handout:
     )
     if "title" in f and not handout.title:
         r.problems.add(f["title"].loc, "'title' is empty", "write the handout's title")
+    if len(handout.reference) > MAX_REFERENCE_CHARS:
+        r.problems.add(f["reference"].loc, f"the reference is {len(handout.reference)} characters long; "
+                       f"at most {MAX_REFERENCE_CHARS} fit in the page footer", "use a short code like ONC-014")
     r.problems.raise_if_any()
     return handout
 
@@ -599,7 +604,14 @@ def check_glyphs(texts: Iterator[tuple[str, Loc]], can_draw: Callable[[str], boo
     """Every character must be in the font: a missing glyph is an error, never an empty box."""
     problems = Problems()
     for text, loc in texts:
-        missing = sorted({ch for ch in text if not can_draw(ch)})
+        # ReportLab 5.1 writes a broken ToUnicode entry (<01> <1F600>) for characters beyond the
+        # Basic Multilingual Plane: drawn, but copied, searched and read aloud as something else.
+        astral = sorted({ch for ch in text if ord(ch) > 0xFFFF})
+        if astral:
+            shown = " ".join(_show_char(ch) for ch in astral[:8])
+            problems.add(loc, f"characters beyond U+FFFF such as emoji cannot be used: {shown}",
+                         "the PDF's text would not copy or read aloud correctly; replace or remove them")
+        missing = sorted({ch for ch in text if ord(ch) <= 0xFFFF and not can_draw(ch)})
         if missing:
             shown = " ".join(_show_char(ch) for ch in missing[:8])
             problems.add(loc, f"the font {font_name} cannot draw {shown}",

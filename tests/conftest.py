@@ -27,6 +27,7 @@ Fixtures
 
 Helpers (plain functions, import with ``from conftest import ...``)
 --------------------------------------------------------------------
+``without_footers(pages, page_word="Page")``: page texts joined without the running footers.
 ``squash(text)``: text reduced for robust matching (NFKC, no whitespace, no hyphens).
 ``missing_words(texts, extracted)``: for each text, its words must occur in
 order in ``extracted`` (each word close after the previous one); returns a list
@@ -34,11 +35,13 @@ of ``(text, word)`` for the first word of each text that was not found.
 ``printed_texts(handout, clinic=None, values=None)``: every text of the model a reader
 sees printed (as ``booklet.text.plain`` gives it), block by block; image alt text,
 which is not printed, is left out.
+``page_chars(path)``: every character with size and box, page by page (pdfplumber, cached).
 ``STANDARD_14``: base names of PDF's standard-14 fonts.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import textwrap
@@ -87,6 +90,23 @@ def extract_text(source: Path | str | bytes, pages: Iterable[int] | None = None)
     chosen = range(len(reader.pages)) if pages is None else pages
     raw = "\n".join(reader.pages[i].extract_text() or "" for i in chosen)
     return normalise(raw)
+
+
+#: The running footer ends with "<page word> <number>" within this many characters of a page's start.
+FOOTER_REACH = 400
+
+
+def without_footers(pages: list[str], page_word: str = "Page") -> str:
+    """Page texts (page_texts results) joined, each inner page's running footer cut off its start.
+
+    The footer is drawn before the page's story, so it comes first in the page's text:
+    cutting it lets a word or sentence that runs across a page break join up again.
+    """
+    out = []
+    for number, text in enumerate(pages, 1):
+        end = text.find(f"{page_word} {number}", 0, FOOTER_REACH)
+        out.append(text[end + len(f"{page_word} {number}"):] if end != -1 else text)
+    return " ".join(out)
 
 
 def squash(text: str) -> str:
@@ -150,6 +170,34 @@ def printed_texts(handout, clinic=None, values: dict[str, str] | None = None) ->
     if clinic is not None:
         out += [text for text, _ in clinic_texts(clinic) if text]
     return out
+
+
+@dataclass(frozen=True)
+class PageChars:
+    """One page's size and its characters as (text, size, x0, x1, top, bottom, fontname) tuples."""
+
+    number: int
+    width: float
+    height: float
+    chars: tuple[tuple[str, float, float, float, float, float, str], ...]
+
+
+@functools.lru_cache(maxsize=16)
+def _page_chars(path: str, mtime: float) -> tuple[PageChars, ...]:
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        return tuple(
+            PageChars(page.page_number, float(page.width), float(page.height),
+                      tuple((c["text"], float(c["size"]), float(c["x0"]), float(c["x1"]), float(c["top"]),
+                             float(c["bottom"]), str(c["fontname"])) for c in page.chars))
+            for page in pdf.pages
+        )
+
+
+def page_chars(path: Path | str) -> tuple[PageChars, ...]:
+    """Every drawn character with its size and box, page by page (pdfplumber; cached per file version)."""
+    return _page_chars(str(path), Path(path).stat().st_mtime)
 
 
 # -- fonts ---------------------------------------------------------------------
@@ -225,7 +273,8 @@ def invoke_cli(*args: str | Path, input: str | bytes | None = None, env: dict[st
     from booklet.cli import main
 
     runner = CliRunner()  # click >= 8.2 keeps stderr apart from stdout
-    result = runner.invoke(main, [str(a) for a in args], input=input, env=env, catch_exceptions=True, prog_name="booklet")
+    result = runner.invoke(main, [str(a) for a in args], input=input, env=env, catch_exceptions=True,
+                           prog_name="booklet")
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception.with_traceback(result.exc_info[2] if result.exc_info else None)
     return result.exit_code, result.stdout, result.stderr

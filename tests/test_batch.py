@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import re
 from pathlib import Path
@@ -16,8 +15,6 @@ from pypdf import PdfReader
 from booklet import batch
 from booklet.errors import BookletError
 from booklet.impose import sheet_order
-
-SUMMARY_READY = importlib.util.find_spec("booklet.compose_summary") is not None
 
 HANDOUT = """\
 title: {title}
@@ -74,7 +71,6 @@ def write_csv(path: Path, rows: list[list[str]], bom: bool = False) -> Path:
 
 
 # -- handouts x variants ------------------------------------------------------------
-@pytest.mark.xfail(not SUMMARY_READY, strict=True, reason="booklet/compose_summary.py (the summary variants) is not written yet")
 def test_three_handouts_in_four_variants(write_yaml, run_cli, tmp_path):
     contents = [handout(write_yaml, "asthma"), handout(write_yaml, "eczema", "Eczema", "Eczema makes skin dry."),
                 handout(write_yaml, "gout", "Gout", "Gout makes joints sore.")]
@@ -180,7 +176,7 @@ def test_csv_with_and_without_bom_give_the_same_pdfs(write_yaml, run_cli, tmp_pa
         assert (tmp_path / "True" / name).read_bytes() == (tmp_path / "False" / name).read_bytes()
 
 
-@pytest.mark.parametrize("header, message", [
+@pytest.mark.parametrize(("header", "message"), [
     ("patient_id,,ward", "column B of the header has no name"),
     ("patient_id,patient_name,patient_id", "the column name 'patient_id' is used twice (column A and column C)"),
     ("patient_id,patient name", "the column name 'patient name' (column B) cannot be a placeholder name"),
@@ -245,7 +241,7 @@ def test_values_that_the_font_cannot_draw_fail_the_row_without_echoing_it(write_
     assert "Mei" not in err
 
 
-@pytest.mark.parametrize("template, value, expected", [
+@pytest.mark.parametrize(("template", "value", "expected"), [
     ("{{ v }}", "../../etc/passwd", "_._etc_passwd.pdf"),
     ("{{ v }}", "a/b\\c", "a_b_c.pdf"),
     ("{{ v }}", "..", None),
@@ -287,7 +283,8 @@ def test_impose_puts_every_booklet_page_in_saddle_stitch_order(write_yaml, run_c
     flat = page_texts(tmp_path / "flat" / "asthma.pdf")
     sides = half_texts(tmp_path / "sheets" / "asthma.pdf")
     n = len(flat)
-    assert n == 8 and len(sides) == 4
+    assert n == 8
+    assert len(sides) == 4
     expected = [(flat[left - 1], flat[right - 1]) for left, right in sheet_order(n)]
     assert sides == expected
     assert f"Page {n - 1}" in sides[1][1]  # 8 pages: the back of sheet 1 is 2|7, and page 7 is really there
@@ -295,7 +292,6 @@ def test_impose_puts_every_booklet_page_in_saddle_stitch_order(write_yaml, run_c
     assert (round(float(sheet.width)), round(float(sheet.height))) == (842, 595)  # A4 landscape
 
 
-@pytest.mark.xfail(not SUMMARY_READY, strict=True, reason="booklet/compose_summary.py (the summary variants) is not written yet")
 def test_impose_leaves_summaries_as_single_pages(write_yaml, run_cli, tmp_path):
     content = handout(write_yaml, "asthma")
     code, _, err = run_cli("batch", content, "--variant", "summary", "--impose", "--out", tmp_path / "out")
@@ -343,7 +339,8 @@ def test_ctrl_c_leaves_only_complete_pdfs_and_says_how_far_it_got(write_yaml, tm
 
     result = batch.run(work, jobs=2, on_progress=stop_after_three)
     assert result.interrupted
-    assert 3 <= len(result.outcomes) < 40 and result.not_run == 40 - len(result.outcomes)
+    assert 3 <= len(result.outcomes) < 40
+    assert result.not_run == 40 - len(result.outcomes)
     written = files(tmp_path / "out")
     assert written == sorted(o.output.name for o in result.written)  # no partial or temporary files
     for name in written:
@@ -355,6 +352,8 @@ def test_progress_reports_every_item(write_yaml, tmp_path):
     seen: list[batch.Progress] = []
     result = batch.run(batch.plan([content], variants=("booklet", "large-print"), out=tmp_path / "o"), jobs=2,
                        on_progress=seen.append)
-    assert [p.done for p in seen] == [1, 2] and seen[-1].total == 2 and seen[-1].failed == 0
+    assert [p.done for p in seen] == [1, 2]
+    assert (seen[-1].total, seen[-1].failed) == (2, 0)
     assert seen[-1].seconds_left == 0
-    assert len(result.written) == 2 and all(o.peak_rss_kb > 0 for o in result.written)
+    assert len(result.written) == 2
+    assert all(o.peak_rss_kb > 0 for o in result.written)

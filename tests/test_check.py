@@ -199,7 +199,7 @@ def test_hard_section_is_above_the_grade_and_max_grade_is_configurable(write_yam
     """))
     found = [f for f in findings(path) if f.rule == "reading-level"]
     section = [f for f in found if f.line == line_of(path, "heading: More")]
-    assert len(section) == 1 and section[0].severity == "warning"
+    assert [f.severity for f in section] == ["warning"]
     assert section[0].message.startswith("the section 'More' reads at grade ")
     assert section[0].message.endswith(", above grade 8")
     assert section[0].hint.startswith("shorter sentences and shorter, everyday words lower the grade; "
@@ -219,7 +219,8 @@ def test_language_without_a_formula_gets_an_info_not_a_number(write_yaml: Callab
 def test_spanish_uses_the_inflesz_scale() -> None:
     f = only(findings(Path(__file__).parent / "data" / "lang" / "es.yaml"), "reading-level")
     assert f.severity == "info"
-    assert f.message.startswith("the handout reads at ") and "on the INFLESZ scale" in f.message
+    assert f.message.startswith("the handout reads at ")
+    assert "on the INFLESZ scale" in f.message
 
 
 def test_placeholder_is_an_info_at_its_first_use(write_yaml: Callable[..., Path]) -> None:
@@ -250,7 +251,7 @@ def test_clinic_findings_come_once_for_many_handouts(clean: Path, write_yaml: Ca
     other = write_yaml(CLEAN, name="other.yaml")
     found = check([clean, other], SUNNY, TODAY)
     assert [f.path for f in found if f.rule == "colour-contrast"] == [str(SUNNY)]
-    assert [f.path for f in found][0] == str(SUNNY)
+    assert found[0].path == str(SUNNY)
 
 
 MM = 72 / 25.4
@@ -317,6 +318,15 @@ def test_summary_too_long_for_one_page_is_reported_once(write_yaml: Callable[...
     assert f.hint.startswith("a one-page summary is for the few things a patient must remember")
 
 
+def test_handout_with_nothing_for_a_summary_is_warned(write_yaml: Callable[..., Path]) -> None:
+    text = CLEAN.replace("summary:\n  - Keep the wound clean and dry for two days.\n  - Call us if it gets red, hot or "
+                         "swollen.\n", "").replace("    key_points:\n      - Keep it clean and dry.\n", "")
+    path = write_yaml(text)
+    f = only(findings(path), "summary-fit")
+    assert (f.where, f.severity) == (f"{path}:1:1", "warning")
+    assert f.message.startswith("there is nothing to put on the one-page summary")
+
+
 # -- validation --------------------------------------------------------------------------------
 def test_validation_problems_are_error_findings_and_other_checks_skip_the_file(
         write_yaml: Callable[..., Path]) -> None:
@@ -324,6 +334,16 @@ def test_validation_problems_are_error_findings_and_other_checks_skip_the_file(
     found = findings(path)
     assert [(f.where, f.severity, f.rule, f.message, f.hint) for f in found] == [
         (f"{path}:{line_of(path, 'tabel')}:9", "error", "validation", "unknown block 'tabel'", "did you mean 'table'?"),
+    ]
+
+
+def test_broken_clinic_is_reported_and_handouts_are_still_checked(write_yaml: Callable[..., Path],
+                                                                   clean: Path) -> None:
+    clinic = write_yaml("name: Us\ncolors:\n  primary: yellow\n", name="clinic.yaml")
+    found = findings(clean, clinic)
+    assert [(f.where, f.severity, f.rule, f.message) for f in found] == [
+        (f"{clinic}:3:12", "error", "validation", "colour 'yellow' should be written as #RRGGBB"),
+        (f"{clean}:1:1", "info", "reading-level", found[-1].message),
     ]
 
 
@@ -349,9 +369,8 @@ def test_json_output_validates_against_the_schema(run_cli, write_yaml: Callable[
     report = json.loads(out)
     jsonschema.Draft202012Validator(schema()).validate(report)
     assert report["version"] == 1
-    assert report["summary"] == {
-        severity: sum(f["severity"] == severity for f in report["findings"]) for severity in ("error", "warning", "info")
-    }
+    severities = [f["severity"] for f in report["findings"]]
+    assert report["summary"] == {s: severities.count(s) for s in ("error", "warning", "info")}
     assert [f["path"] for f in report["findings"]][:1] == [str(SUNNY)]
     first_old = next(f for f in report["findings"] if f["rule"] == "review-date")
     assert first_old == {"path": str(bad), "line": 7, "column": 12, "severity": "warning", "rule": "review-date",
@@ -433,7 +452,8 @@ def test_bundled_example_has_no_errors_and_no_unexplained_jargon() -> None:
 
 def test_jargon_list_is_well_formed() -> None:
     words = pl.jargon_for("en")
-    assert words is not None and len(words.concepts) >= 80
+    assert words is not None
+    assert len(words.concepts) >= 80
     forms = [form.lower() for concept in words.concepts for form in concept]
     assert len(forms) == len(set(forms)), "a form is listed twice"
     for concept in words.concepts:

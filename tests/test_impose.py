@@ -56,10 +56,20 @@ def expected(n: int, real: int) -> list[tuple[str, str]]:
 
 
 def fonts(pdf: bytes) -> set[str]:
+    """Fonts used by every page, including those of the form XObjects imposed pages are placed as."""
     names = set()
-    for page in PdfReader(io.BytesIO(pdf)).pages:
-        for font in (page.get("/Resources", {}).get("/Font") or {}).values():
+
+    def walk(resources) -> None:  # type: ignore[no-untyped-def]
+        resources = resources.get_object() if resources is not None else {}
+        for font in (resources.get("/Font") or {}).values():
             names.add(str(font.get_object()["/BaseFont"]))
+        for xobject in (resources.get("/XObject") or {}).values():
+            xobject = xobject.get_object()
+            if xobject.get("/Subtype") == "/Form":
+                walk(xobject.get("/Resources"))
+
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        walk(page.get("/Resources"))
     return names
 
 

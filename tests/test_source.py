@@ -263,11 +263,14 @@ def test_every_node_knows_its_position(tmp_path: Path) -> None:
     sections = value(root, "sections")
     assert isinstance(sections, Sequence)
     section = sections.items[0]
-    assert section.loc.line == 2 and section.loc.col == 5
+    assert section.loc.line == 2
+    assert section.loc.col == 5
     body = value(section, "body")
     para, flow = body.items
-    assert isinstance(para, Scalar) and (para.text, para.loc.line, para.loc.col) == ("Para", 4, 9)
-    assert isinstance(flow, Sequence) and [(i.text, i.loc.col) for i in flow.items] == [("a", 10), ("b", 13)]
+    assert isinstance(para, Scalar)
+    assert (para.text, para.loc.line, para.loc.col) == ("Para", 4, 9)
+    assert isinstance(flow, Sequence)
+    assert [(i.text, i.loc.col) for i in flow.items] == [("a", 10), ("b", 13)]
 
 
 def test_missing_file_and_folder(tmp_path: Path) -> None:

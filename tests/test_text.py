@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 import pytest
+from conftest import _reader
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reportlab.lib.styles import ParagraphStyle
@@ -14,7 +15,6 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate
 
 from booklet.fonts import font_set
 from booklet.text import escape_text, fill_plain, markup, plain
-from conftest import _reader
 
 # -- escaping and emphasis ---------------------------------------------------------
 MARKUP = [
@@ -130,7 +130,7 @@ TEXTS = st.lists(
               st.sampled_from(["**", "*", "<b>", "</para>", "&amp;", "&", "<", ">", "{{ v }}", "{{ x }}"])),
     min_size=1, max_size=30,
 ).flatmap(lambda words: st.lists(st.sampled_from([" ", "", "\n"]), min_size=len(words), max_size=len(words))
-          .map(lambda seps: "".join(w + s for w, s in zip(words, seps)).strip()))
+          .map(lambda seps: "".join(w + s for w, s in zip(words, seps, strict=True)).strip()))
 
 
 def _render(marked: str) -> bytes:
@@ -155,7 +155,7 @@ def test_any_text_survives_markup_paragraph_and_pdf(text: str) -> None:
     assert _no_space(extracted) == _no_space(plain(text, values))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.text(max_size=200))
 def test_markup_of_any_text_is_accepted_by_paragraph(text: str) -> None:
     style = ParagraphStyle("t", fontName=font_set().regular)

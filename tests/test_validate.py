@@ -99,7 +99,8 @@ CASES = [
     ),
     pytest.param(
         handout_with("- bullets: just one line"),
-        "{p}:5:18: error: 'bullets' should be a list, but it is text\n  hint: write one '- item' per line, or [item, item]",
+        "{p}:5:18: error: 'bullets' should be a list, but it is text\n"
+        "  hint: write one '- item' per line, or [item, item]",
         id="bullets-is-text",
     ),
     pytest.param(
@@ -165,6 +166,12 @@ CASES = [
         id="date-format",
     ),
     pytest.param(
+        "title: T\nreference: " + "R" * 41 + "\nsections:\n  - heading: H\n    body: [p]\n",
+        "{p}:2:12: error: the reference is 41 characters long; at most 40 fit in the page footer\n"
+        "  hint: use a short code like ONC-014",
+        id="reference-too-long",
+    ),
+    pytest.param(
         "title: T\nlanguage: English!\nsections:\n  - heading: H\n    body: [p]\n",
         "{p}:2:11: error: 'English!' is not a language tag\n  hint: use a code like en, es, pl or en-GB",
         id="language-tag",
@@ -180,7 +187,8 @@ CASES = [
         id="empty-callout",
     ),
     pytest.param(
-        handout_with("- table:\n    columns: [Side effect, What helps]\n    rows:\n      - [Tiredness, feeling sick, rest]"),
+        handout_with("- table:\n    columns: [Side effect, What helps]\n    rows:\n"
+                     "      - [Tiredness, feeling sick, rest]"),
         "{p}:8:15: error: table row 1 has 3 cells but the table has 2 columns\n"
         "  hint: a comma inside [a, b, c] starts a new cell: put a cell that contains a comma in quotes, "
         "like \"Tiredness, feeling sick\"",
@@ -369,6 +377,17 @@ def test_invisible_characters_are_named_by_code_only(folder: Path, run_cli) -> N
                       "  hint: replace or remove these characters, or name a clinic font that has them\n")
 
 
+def test_characters_beyond_the_bmp_are_refused(folder: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    # DejaVu Sans draws U+1F600, but ReportLab 5.1 would put a broken ToUnicode entry in the PDF for it
+    path = folder / "handout.yaml"
+    path.write_text(handout_with("- Smile \U0001F600 and \U0001D400"), encoding="utf-8")
+    code, _, stderr = run_cli("build", path, "-o", folder / "out.pdf")
+    assert code == 2
+    assert stderr == (f"{path}:5:9: error: characters beyond U+FFFF such as emoji cannot be used: "
+                      "'\U0001D400' (U+1D400) '\U0001F600' (U+1F600)\n"
+                      "  hint: the PDF's text would not copy or read aloud correctly; replace or remove them\n")
+
+
 def test_set_value_the_font_cannot_draw(folder: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
     path = folder / "handout.yaml"
     path.write_text(handout_with('- "Dear {{ name }}"'), encoding="utf-8")
@@ -383,7 +402,8 @@ def test_malformed_set_option(folder: Path, run_cli) -> None:  # type: ignore[no
     path.write_text(handout_with("- Hello"), encoding="utf-8")
     code, _, stderr = run_cli("build", path, "--set", "name", "-o", folder / "out.pdf")
     assert code == 2
-    assert stderr == "--set: error: 'name' should be written as name=value\n  hint: for example --set patient_name=Ana\n"
+    assert stderr == ("--set: error: 'name' should be written as name=value\n"
+                      "  hint: for example --set patient_name=Ana\n")
 
 
 # -- what the model keeps --------------------------------------------------------
@@ -409,3 +429,36 @@ def test_locations_point_at_the_blocks(folder: Path) -> None:
     body = read_handout(path).sections[0].body
     assert [(b.loc.line, b.loc.col) for b in body] == [(5, 9), (6, 9)]
     assert all(b.loc.path == str(path) for b in body)
+
+
+# -- the error type itself -------------------------------------------------------------
+def test_booklet_error_survives_reportlab_re_raising_it() -> None:
+    """ReportLab re-raises errors from its callbacks as type(exc)(annotated text): the problems must survive."""
+    from reportlab.lib.utils import annotateException
+
+    from booklet.errors import Loc
+
+    original = BookletError.at(Loc("h.yaml", 2, 11), "the audience is too long", "shorten it")
+
+    def callback() -> None:  # what ReportLab's doctemplate does around onPage and flowable callbacks
+        try:
+            raise original
+        except BookletError:
+            annotateException("\nhandle_pageBegin args=()")
+
+    with pytest.raises(BookletError) as info:
+        callback()
+    assert info.value is not original
+    assert info.value.problems == original.problems
+    assert str(info.value) == "h.yaml:2:11: error: the audience is too long\n  hint: shorten it"
+
+
+def test_booklet_error_pickles_with_its_problems() -> None:
+    import pickle
+
+    from booklet.errors import Loc, Problem
+
+    error = BookletError([Problem(Loc("a.yaml", 1, 2), "one", "fix it"), Problem(Loc("a.yaml", 3, 4), "two")])
+    copy = pickle.loads(pickle.dumps(error))
+    assert copy.problems == error.problems
+    assert str(copy) == str(error) == "a.yaml:1:2: error: one\n  hint: fix it\na.yaml:3:4: error: two"
