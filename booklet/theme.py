@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -89,8 +90,17 @@ def length(value: Any) -> float:
 
 
 @lru_cache(maxsize=None)
+def layouts_dir() -> Any:
+    """The built-in layouts: the top-level `layouts/` folder, installed as `booklet.layouts`."""
+    try:
+        return resources.files("booklet.layouts")
+    except ModuleNotFoundError:  # imported from a source checkout rather than an install
+        return Path(__file__).resolve().parent.parent / "layouts"
+
+
+@lru_cache(maxsize=None)
 def _layout_file(name: str) -> dict[str, Any]:
-    text = resources.files("booklet.layouts").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+    text = layouts_dir().joinpath(f"{name}.yaml").read_text(encoding="utf-8")
     return yaml.load(text, Loader=_SafeLoader) or {}  # noqa: S506 - built-in trusted data, safe loader
 
 

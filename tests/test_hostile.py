@@ -366,6 +366,16 @@ def test_url_image_makes_no_network_connection(tmp_path: Path) -> None:
         assert f"image '{src}' is a URL" in stderr
         assert f"logo '{src}' is a URL" in stderr
         assert not out.exists()
+        # an SVG that points at the URL (and at local files outside its folder) is drawn without them
+        (tmp_path / "pic.svg").write_text(
+            '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="90" '
+            f'height="30"><image xlink:href="{src}" width="30" height="30"/><image href="{src}" x="30" width="30" '
+            'height="30"/><image xlink:href="/etc/passwd" x="60" width="30" height="30"/>'
+            '<rect width="5" height="5"/></svg>', encoding="utf-8")
+        handout.write_text("title: T\nsections:\n  - heading: H\n    body:\n      - image:\n          src: pic.svg\n"
+                           "          alt: A\n", encoding="utf-8")
+        code, _, stderr = invoke_cli("build", handout, "-o", out)
+        assert code == 0, stderr
         time.sleep(0.3)
         assert connections == []
     finally:
@@ -500,6 +510,47 @@ def test_largest_allowed_images_build_in_bounded_memory(tmp_path: Path, name: st
 def body_text(path: Path) -> str:
     """Squashed text of all pages without the running footers, so words split across pages join up."""
     return squash(without_footers(page_texts_of(path)))
+
+
+SVG_HEAD = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">'
+
+
+@pytest.mark.parametrize(("name", "svg", "message"), [
+    ("many.svg", SVG_HEAD + '<rect width="1" height="1"/>' * 40_000 + "</svg>",
+     "the SVG has more than 2,000 elements\n  hint: simplify the drawing, or save it as a PNG"),
+    ("deep.svg", SVG_HEAD + "<g>" * 5_000 + '<rect width="1" height="1"/>' + "</g>" * 5_000 + "</svg>",
+     "the SVG nests groups more than 40 deep\n  hint: simplify the drawing (ungroup it) and save it again"),
+])
+def test_svg_bombs_are_refused_fast(tmp_path: Path, name: str, svg: str, message: str) -> None:
+    handout = image_handout(tmp_path, name, lambda p: p.write_text(svg, encoding="utf-8"))
+    out = tmp_path / "out.pdf"
+    code, stderr, seconds = run_cli_timed("build", handout, "-o", out)
+    assert code == 2
+    assert seconds < 2
+    assert stderr == f"{handout}:6:16: error: image 'images/{name}' cannot be used: {message}\n"
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("name", "svg"), [
+    ("laughs.svg", '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa">'
+     + "".join(f'<!ENTITY {b} "{("&" + a + ";") * 10}">' for a, b in zip("abcdefg", "bcdefgh", strict=True))
+     + ']>' + SVG_HEAD + '<text x="1" y="10">&h;</text></svg>'),
+    ("xxe.svg", '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + SVG_HEAD
+     + '<text x="1" y="10">&x;</text></svg>'),
+])
+def test_svg_entities_are_never_expanded(tmp_path: Path, name: str, svg: str) -> None:
+    handout = image_handout(tmp_path, name, lambda p: p.write_text(svg, encoding="utf-8"))
+    out = tmp_path / "out.pdf"
+    code, stderr, seconds = run_cli_timed("build", handout, "-o", out)
+    assert seconds < 3
+    assert "Traceback" not in stderr
+    if code == 0:
+        text = extract_text(out)
+        assert "aaaaaaaaaa" not in text
+        assert "root:" not in text
+    else:
+        assert code == 2
+        assert stderr.startswith(f"{handout}:6:16: error: image 'images/{name}' cannot be used: ")
 
 
 def test_huge_placeholder_value_wraps(tmp_path: Path) -> None:
