@@ -8,6 +8,7 @@ scalar stays text until validation asks for a number, a date or a flag, so
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,6 +243,21 @@ def _bad_character(exc: yaml.reader.ReaderError, name: str, text: str) -> Bookle
     )
 
 
+def _too_deep(name: str, line_number: int, line: str) -> BookletError:
+    depth = 1 if re.match(r"\s*[^\s\[{-]", line) else 0  # a `key:` line is already one level down
+    column = 0
+    for column, ch in enumerate(line):
+        if ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                break
+        elif ch in "]}":
+            depth -= 1
+    return BookletError.at(Loc(name, line_number + 1, column + 1),
+                           f"the YAML is nested more than {MAX_DEPTH} levels deep",
+                           "a handout never needs this; check the indentation")
+
+
 def _syntax_error(exc: yaml.MarkedYAMLError, name: str, text: str) -> BookletError:
     mark = exc.problem_mark or exc.context_mark
     loc = Loc(name, mark.line + 1, mark.column + 1) if mark else Loc(name)
@@ -250,6 +266,10 @@ def _syntax_error(exc: yaml.MarkedYAMLError, name: str, text: str) -> BookletErr
     # Hints match the wording of both libyaml and PyYAML's own parser.
     line = text.split("\n")[mark.line] if mark and mark.line < text.count("\n") + 1 else ""
     at = line[mark.column] if mark and mark.column < len(line) else ""
+    if "nesting depth" in problem and mark:
+        # Newer libyaml stops very deep [ { nesting itself, before our own depth check sees it:
+        # say the same thing, at the bracket where the limit is passed.
+        return _too_deep(name, mark.line, line)
     if "\t" in line or "tab" in problem:
         hint = "YAML indentation must use spaces, not tabs: replace the tab with spaces"
     elif "mapping values are not allowed" in problem:
