@@ -253,7 +253,6 @@ def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequ
     template = name if name is not None else _default_name(patients, len(contents) * len(variants))
     _check_template(template, columns, name is not None)
     out = Path(out)
-    _make_folder(out)
 
     # With a CSV, load each handout here: its placeholders are checked against the columns, and its
     # errors fail its items before any row starts. The prepared handouts are cached, so forked workers
@@ -274,10 +273,20 @@ def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequ
                              f"which {content.name} needs for {{{{ {placeholder} }}}} (used at {loc})",
                              f"add a '{placeholder}' column to the CSV's first line")
     problems.raise_if_any()
+    _make_folder(out)
+    unprepared: dict[tuple[Path, str], BookletError] = {}  # (content, variant) that cannot be prepared
+    for content in contents if patients is not None else ():
+        for variant in variants:
+            if loaded[content] is None:
+                try:
+                    _prepared(content, clinic, variant, paper, assets)
+                except BookletError as exc:
+                    unprepared[content, variant] = exc
 
     jobs: list[Job] = []
     refused: list[Outcome] = []
-    taken: dict[str, str] = {}  # casefolded file name -> the label of the item that has it
+    folder = out.resolve()
+    taken: dict[str, str] = {}  # casefolded file path -> the label of the item that has it
     if combine is not None:
         taken[str(Path(combine).resolve()).casefold()] = "--combine"
     rows: Sequence[Row | None] = patients.rows if patients else (None,)
@@ -287,12 +296,7 @@ def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequ
             for variant in variants:
                 index = len(jobs) + len(refused)
                 label = _label(content, variant, row, patients)
-                failure = loaded[content]
-                if failure is None and patients is not None:
-                    try:
-                        _prepared(content, clinic, variant, paper, assets)
-                    except BookletError as exc:
-                        failure = exc
+                failure = loaded[content] or unprepared.get((content, variant))
                 if failure is None and row is not None and patients is not None:
                     failure = _row_problem(row, patients, content, placeholders[content], template)
                 output: Path | None = None
@@ -306,7 +310,7 @@ def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequ
                     except BookletError as exc:
                         failure = exc
                 if output is not None:
-                    key = str(output.resolve()).casefold()
+                    key = str(folder / output.name).casefold()
                     if key in taken:
                         failure = _clash(row, patients, taken[key], output, name)
                     else:
@@ -318,7 +322,8 @@ def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequ
                 jobs.append(Job(
                     index, label, content, variant, output, clinic, paper, assets,
                     impose=impose and variant in FOLDED,
-                    values=dict(row.values) if row else None,
+                    # Only the values this handout prints travel to the worker (and are checked for glyphs).
+                    values={k: row.values[k] for k in placeholders[content]} if row else None,
                     values_source=f"{patients.path}:{row.line} (row {row.number}) column" if row and patients else "",
                     personal=row is not None,
                 ))

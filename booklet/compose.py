@@ -184,8 +184,12 @@ class Composer:
     def steps(self, b: m.Steps) -> list[Flowable]:
         return [self.list_of(b.items, numbered=True)]
 
-    def box(self, rows: list[list[Flowable]], color: str, background: str) -> Flowable:
-        """A shaded box with a coloured bar on its left; splits between rows, kept whole when it fits."""
+    def box(self, rows: list[list[Flowable]], color: str, background: str, keep: bool = True) -> Flowable:
+        """A shaded box with a coloured bar on its left; splits between rows, kept whole when it fits.
+
+        keep=False leaves the keeping to the caller (a KeepTogether inside another one
+        reports an endless height, so the outer one would always start a new page).
+        """
         pad = self.theme.type.size("body") * 0.7
         table = self.grid([[r] for r in rows], [self.frame_width], [
             ("BACKGROUND", (0, 0), (-1, -1), HexColor(background)),
@@ -202,7 +206,8 @@ class Composer:
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ], splitInRow=1)
         table.spaceAfter = self.theme.space["block"]  # space, not a Spacer: none is kept at the foot of a page
-        return KeepTogether([tagging.tagged(table, "Div", group=True)])
+        box = tagging.tagged(table, "Div", group=True)
+        return KeepTogether([box]) if keep else box
 
     def callout(self, b: m.Callout) -> list[Flowable]:
         s = self.styles
@@ -222,11 +227,11 @@ class Composer:
             rows.append([self.list_of(b.bullets, numbered=False, color=color)])
         return [self.box(rows, color, background)]
 
-    def key_points(self, points: tuple[str, ...]) -> Flowable:
+    def key_points(self, points: tuple[str, ...], keep: bool = True) -> Flowable:
         p = self.theme.palette
         head = self.literal(self.words("key_points"), ParagraphStyle("kp", parent=self.styles.box_title,
                                                                      textColor=HexColor(p.primary_text)))
-        return self.box([[head], [self.list_of(points, numbered=False)]], p.primary, p.primary_tint)
+        return self.box([[head], [self.list_of(points, numbered=False)]], p.primary, p.primary_tint, keep=keep)
 
     def table(self, b: m.Table) -> list[Flowable]:
         s = self.styles

@@ -203,7 +203,7 @@ def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
             heading = c.heading(section.heading, f"s{number}")
             if section.key_points:
                 # keepWithNext cannot hold a heading to a box that is itself kept together: group them.
-                heading[-1:] = [KeepTogether([heading[-1], c.key_points(section.key_points)])]
+                heading[-1:] = [KeepTogether([heading[-1], c.key_points(section.key_points, keep=False)])]
             sections += heading
             for block in section.body:
                 sections += c.block(block)

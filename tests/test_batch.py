@@ -188,7 +188,7 @@ def test_bad_header_stops_before_anything_starts(write_yaml, run_cli, tmp_path, 
     code, _, err = run_cli("batch", content, "--data", data, "--out", tmp_path / "out")
     assert code == 2
     assert err.startswith(f"{data}:1: error: {message}\n")
-    assert not (tmp_path / "out").exists() or files(tmp_path / "out") == []
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_column_the_handout_needs_is_missing(write_yaml, run_cli, tmp_path):
@@ -239,6 +239,15 @@ def test_values_that_the_font_cannot_draw_fail_the_row_without_echoing_it(write_
     assert files(tmp_path / "out") == ["1.pdf"]
     assert f"{data}:3 (row 2) column patient_name: error: the font DejaVu Sans cannot draw" in err
     assert "Mei" not in err
+
+
+def test_columns_the_handout_does_not_use_are_not_checked_or_sent(write_yaml, run_cli, tmp_path):
+    content = write_yaml(PERSONAL, "appointment.yaml")
+    data = write_csv(tmp_path / "p.csv", [["patient_id", "patient_name", "notes"], ["P1", "Ann", "王秀英 🙂"]])
+    code, _, err = run_cli("batch", content, "--data", data, "--out", tmp_path / "out")
+    assert code == 0, err
+    work = batch.plan([content], data=data, out=tmp_path / "out")
+    assert set(work.jobs[0].values) == {"patient_id", "patient_name"}
 
 
 @pytest.mark.parametrize(("template", "value", "expected"), [

@@ -368,3 +368,28 @@ def test_long_handout_has_a_page_count_multiple_of_4_and_a_full_contents(long_pd
     titles = [item.title for item in reader.outline if not isinstance(item, list)]
     assert [t for t in titles if t.startswith("Section ")] == [t for t in titles if t != "At a glance"]
     assert len([t for t in titles if t.startswith("Section ")]) == 60
+
+
+def test_a_heading_and_its_key_points_box_share_the_page_they_fit_on(write_yaml, tmp_path: Path, page_texts) -> None:
+    """Heading + key points are kept together without pushing short sections onto pages of their own."""
+    source = write_yaml("""
+        title: Short sections
+        sections:
+          - heading: First part
+            key_points: [One thing to remember]
+            body: [A short paragraph.]
+          - heading: Second part
+            key_points: [Another thing to remember]
+            body: [Another short paragraph.]
+          - heading: Third part
+            key_points: [A last thing to remember]
+            body: [A last short paragraph.]
+    """)
+    out = tmp_path / "short.pdf"
+    code, _, stderr = invoke_cli("build", source, "-o", out)
+    assert code == 0, stderr
+    pages = page_texts(out)
+    holding = [i for i, text in enumerate(pages) if "First part" in text and "Contents" not in text]
+    assert len(holding) == 1
+    page = pages[holding[0]]
+    assert "Second part" in page and "Third part" in page and "A last thing to remember" in page
