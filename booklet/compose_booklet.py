@@ -71,6 +71,7 @@ class Furniture:
         self.c = c
         self.page = page
         self.logo_height = (14 if c.theme.type.min < 16 else 22) * MM
+        self._footer: tuple[Paragraph, float] | None = None
 
     # cover ---------------------------------------------------------------------
     def band_height(self) -> float:
@@ -131,6 +132,28 @@ class Furniture:
         return w
 
     # inner pages -------------------------------------------------------------------
+    def footer_label(self, width: float, height: float) -> tuple[Paragraph, float]:
+        """The running footer's title and reference, and its height: the same on every page, so made once."""
+        if self._footer is None:
+            c, s = self.c, self.c.styles
+            words = tx.plain(c.handout.title, c.values).split()
+            shown = len(words)
+            while True:  # a long title is shortened here (the cover has it whole), never run off the page
+                parts = [" ".join(words[:shown]) + ("..." if shown < len(words) else "")]
+                if c.handout.reference:
+                    parts.append(c.handout.reference)
+                label = c.literal(" · ".join(parts), s.small)
+                _, lh = label.wrap(width, self.page.bottom)
+                if lh <= height:
+                    break
+                if shown == 0:
+                    raise BookletError.at(c.handout.field_locs.get("reference", c.handout.loc),
+                                          "the reference is too long for the page footer",
+                                          "use a short code like ONC-014")
+                shown -= 1
+            self._footer = (label, lh)
+        return self._footer
+
     def inner(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
         c, p, pg = self.c, self.c.theme.palette, self.page
         canvas.saveState()
@@ -141,20 +164,7 @@ class Furniture:
         number = Paragraph(tx.escape_text(f"{c.words('page')} {canvas.getPageNumber()}"), s.small_right)
         nw = s.small.fontSize * 6
         baseline_top = pg.bottom * 0.62
-        words = tx.plain(c.handout.title, c.values).split()
-        shown = len(words)
-        while True:  # a long title is shortened here (the cover has it whole), never run off the page
-            parts = [" ".join(words[:shown]) + ("..." if shown < len(words) else "")]
-            if c.handout.reference:
-                parts.append(c.handout.reference)
-            label = c.literal(" · ".join(parts), s.small)
-            _, lh = label.wrap(width - nw, pg.bottom)
-            if lh <= baseline_top:
-                break
-            if shown == 0:
-                raise BookletError.at(c.handout.field_locs.get("reference", c.handout.loc),
-                                      "the reference is too long for the page footer", "use a short code like ONC-014")
-            shown -= 1
+        label, lh = self.footer_label(width - nw, baseline_top)
         label.drawOn(canvas, pg.left, baseline_top - lh)
         _, nh = number.wrap(nw, pg.bottom)
         number.drawOn(canvas, pg.left + width - nw, baseline_top - nh)
