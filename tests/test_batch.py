@@ -366,3 +366,28 @@ def test_progress_reports_every_item(write_yaml, tmp_path):
     assert seen[-1].seconds_left == 0
     assert len(result.written) == 2
     assert all(o.peak_rss_kb > 0 for o in result.written)
+
+
+# -- hostile values from the CSV ------------------------------------------------------
+def test_hostile_csv_values_print_literally_and_run_nothing(write_yaml, run_cli, tmp_path):
+    """Values are plain text: markup, entities, the CVE-2023-33733 payload and placeholders print as typed."""
+    from conftest import page_texts_of, without_footers
+    from test_hostile import cve_payload
+
+    marker = tmp_path / "MARKER"
+    values = ["<b>", "</para>", '<img src="/etc/passwd">', '<a href="javascript:alert(1)">x</a>', "&nbsp;",
+              "AT&T & <you>", "{{ patient_id }}", cve_payload(marker)]
+    content = write_yaml(PERSONAL, "letter.yaml")
+    rows = [["patient_id", "patient_name"]] + [[f"H{i}", value] for i, value in enumerate(values, 1)]
+    data = write_csv(tmp_path / "patients.csv", rows)
+    out = tmp_path / "out"
+    code, _, stderr = run_cli("batch", content, "--data", data, "--out", out, "--jobs", "2")
+    assert code == 0, stderr
+    assert not marker.exists()
+    for number, value in enumerate(values, 1):
+        pdf = out / f"{number}.pdf"
+        text = squash(without_footers(page_texts_of(pdf)))
+        assert squash(f"Dear {value}, your hospital number is H{number}.") in text, value
+        annotations = [a for page in PdfReader(str(pdf)).pages for a in (page.get("/Annots") or [])]
+        assert annotations == []
+    assert "<b>" not in stderr and "passwd" not in stderr  # patient values are never echoed
