@@ -428,7 +428,7 @@ class SummaryPage:
         return Columns(self.body, self.columns, COLUMN_GAP, self.theme.palette.rule, balance)
 
     def story(self, balance: bool = True) -> list[Flowable]:
-        return [*self.title(), Spacer(1, self.theme.space["paragraph"] * 0.5), self.columns_flowable(balance)]
+        return [*self.title(), Spacer(1, self.theme.space["block"] * 0.8), self.columns_flowable(balance)]
 
     def measure(self) -> tuple[bool, float]:
         """(fits, pages needed) by flowing the story into the page's frame; nothing is drawn for real."""
