@@ -210,6 +210,11 @@ def _did_you_mean(name: str, choices: object) -> str:
 def read_handout(path: Path, *, assets: tuple[Path, ...] = ()) -> m.Handout:
     """Load and validate a content file. Raises BookletError listing every problem."""
     root = load(path)
+    if isinstance(root, Mapping):
+        keys = {k.text for k, _ in root.items}
+        if "name" in keys and not keys & {"title", "sections"}:
+            raise BookletError.at(root.loc, "this looks like a clinic profile, not a handout",
+                                  f"give it with --clinic {path.name}, and the handout file as the content")
     r = _Reader(path, path.resolve().parent, assets)
     f = r.fields(root, HANDOUT_FIELDS, "the handout")
     language = r.text(f.get("language")) or "en"

@@ -462,3 +462,14 @@ def test_booklet_error_pickles_with_its_problems() -> None:
     copy = pickle.loads(pickle.dumps(error))
     assert copy.problems == error.problems
     assert str(copy) == str(error) == "a.yaml:1:2: error: one\n  hint: fix it\na.yaml:3:4: error: two"
+
+
+def test_a_clinic_profile_given_as_the_handout_says_so(write_yaml) -> None:
+    clinic = write_yaml("""
+        name: Riverside Breast Care Unit
+        phone: "01234 567 890"
+    """, "clinic.yaml")
+    with pytest.raises(BookletError) as caught:
+        read_handout(clinic)
+    assert str(caught.value) == (f"{clinic}:1:1: error: this looks like a clinic profile, not a handout\n"
+                                 "  hint: give it with --clinic clinic.yaml, and the handout file as the content")
