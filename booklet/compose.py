@@ -26,7 +26,7 @@ from . import model as m
 from . import tagging
 from . import text as tx
 from .errors import BookletError
-from .flowables import FormNumber, MarkedParagraph, Marker, Paragraph, QrCode, Question, WritingLines
+from .flowables import FormNumber, MarkedParagraph, Paragraph, QrCode, Question, WritingLines
 from .fonts import FontSet
 from .images import load_svg, probe, raster_for_print
 from .theme import Theme, tint
@@ -420,35 +420,30 @@ class Composer:
         return [PageBreak()]
 
     # -- document parts ----------------------------------------------------------
-    def heading(self, text: str, key: str, level: int = 0, numbered: bool = True) -> list[Flowable]:
+    def heading(self, text: str, key: str) -> list[Flowable]:
         """A section heading with its bookmark; its page number goes to the contents page."""
-        title = tx.plain(text, self.values)
         form = f"toc{len(self.headings)}"
-        if numbered:
-            self.headings.append((form, key, text))
-
-        def mark(canv) -> None:  # type: ignore[no-untyped-def]
-            canv.bookmarkPage(key)
-            canv.addOutlineEntry(title, key, level=level, closed=False)
-            if numbered:
-                canv.record_page_number(form)
-
-        heading = MarkedParagraph(tx.markup(text, self.values, self.theme.emphasis), self.styles.h1)
-        heading.on_draw = mark
-        return [CondPageBreak(self.frame_height * 0.18), heading]
+        self.headings.append((form, key, text))
+        markup = tx.markup(text, self.values, self.theme.emphasis)
+        return [CondPageBreak(self.frame_height * 0.18), self._marked_heading(markup, tx.plain(text, self.values),
+                                                                              key, form)]
 
     def heading_plain(self, text: str, key: str) -> list[Flowable]:
         """A heading the layout writes itself (not numbered in the contents)."""
-        title = text
+        return [self._marked_heading(tx.escape_text(text), text, key, None)]
+
+    def _marked_heading(self, markup: str, title: str, key: str, form: str | None) -> Paragraph:
+        """The heading records its bookmark (and contents page number) on the page where it lands."""
 
         def mark(canv) -> None:  # type: ignore[no-untyped-def]
             canv.bookmarkPage(key)
             canv.addOutlineEntry(title, key, level=0, closed=False)
+            if form is not None:
+                canv.record_page_number(form)
 
-        return [Marker(mark), self.literal(text, self.styles.h1)]
-
-    def key_points_list(self, points: tuple[str, ...], style: ParagraphStyle) -> Flowable:
-        return self.list_of(points, numbered=False, style=style)
+        heading = MarkedParagraph(markup, self.styles.h1)
+        heading.on_draw = mark
+        return heading
 
     def contents(self) -> list[Flowable]:
         s = self.styles
@@ -499,7 +494,3 @@ def smallest_text_size(drawing) -> float | None:  # type: ignore[no-untyped-def]
                 a, b, c, d = (child.transform or (1, 0, 0, 1, 0, 0))[:4]
                 stack.append((child, scale * math.sqrt(abs(a * d - b * c))))
     return min(sizes) if sizes else None
-
-
-def number_of_lines(height: float, gap: float) -> int:
-    return max(1, math.floor(height / gap))

@@ -19,7 +19,7 @@ from .compose import Composer
 from .errors import BookletError
 from .flowables import Paragraph, WritingLines
 from .fonts import FontSet
-from .images import load_svg, probe, raster_for_print
+from .images import probe, raster_for_print
 from .render import DocumentSpec, Metadata, NumberStyle, PadTo
 from .theme import Theme
 
@@ -278,7 +278,7 @@ def at_a_glance(c: Composer) -> list[Flowable]:
     style = ParagraphStyle("glance", parent=c.styles.item, spaceAfter=c.theme.space["paragraph"])
     return [
         *c.heading_plain(c.words("at_a_glance"), "glance"),
-        c.key_points_list(c.handout.summary, style),
+        c.list_of(c.handout.summary, numbered=False, style=style),
     ]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 #: Beyond this many problems in one file a list stops helping; the rest are counted.
 MAX_PROBLEMS = 20
@@ -37,11 +36,6 @@ class Problem:
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
-
-
-def describe(path: str | Path) -> str:
-    """How a file is named in messages: as the user gave it."""
-    return str(path)
 
 
 class BookletError(Exception):

@@ -46,9 +46,7 @@ class Palette:
     primary: str
     accent: str
     primary_text: str
-    accent_text: str
     primary_tint: str
-    accent_tint: str
     on_primary: str
     callouts: dict[str, tuple[str, str, str]]  # kind -> (text colour, tint, symbol)
 
@@ -218,8 +216,7 @@ def _palette(base: dict[str, str], callouts: dict[str, dict[str, str]], primary:
         text=base["text"], muted=base["muted"], rule=base["rule"],
         primary=primary, accent=accent,
         primary_text=primary_text,
-        accent_text=readable_shade(accent),
-        primary_tint=primary_tint, accent_tint=tint(accent, 0.15),
+        primary_tint=primary_tint,
         on_primary=on_primary, callouts=kinds,
     )
     return palette, tuple(notices)

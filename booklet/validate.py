@@ -547,11 +547,6 @@ def check_values(handout: m.Handout, values: dict[str, str], where: str = "--set
     problems.raise_if_any()
 
 
-def fill(text: str, values: dict[str, str]) -> str:
-    """Plain-text fill of placeholders (for metadata and bookmarks, never markup)."""
-    return PLACEHOLDER.sub(lambda mt: values.get(mt.group(1), mt.group(0)), text)
-
-
 def handout_texts(h: m.Handout) -> Iterator[tuple[str, Loc]]:
     """Every piece of text in a handout with the best place known for it."""
     for name in ("title", "subtitle", "reference", "version", "audience"):
