@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from reportlab.lib.colors import HexColor
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
@@ -40,12 +41,19 @@ MIN_COLUMN_CHARS = 9
 LONG_WORD_SHARE = 0.6
 
 
-def hyphenation_language(language: str) -> str:
+@lru_cache(maxsize=None)
+def hyphenator(language: str) -> Callable[[str], object] | str:
+    """The hyphenation callable for a language, made once ("" when there is no dictionary for it).
+
+    ReportLab accepts a language name, but then builds a new pyphen.Pyphen, with its
+    slow language look-up, for every paragraph it breaks; a callable is used as it is.
+    """
     try:
         import pyphen
     except ImportError:  # pragma: no cover - pyphen is a dependency
         return ""
-    return pyphen.language_fallback(language.replace("-", "_")) or ""
+    name = pyphen.language_fallback(language.replace("-", "_"))
+    return pyphen.Pyphen(lang=name).iterate if name else ""
 
 
 class Styles:
@@ -53,7 +61,7 @@ class Styles:
 
     def __init__(self, theme: Theme, fonts: FontSet, language: str) -> None:
         t, p = theme.type, theme.palette
-        hyphen = hyphenation_language(language) if theme.hyphenate else ""
+        hyphen = hyphenator(language) if theme.hyphenate else ""
         self.theme, self.fonts = theme, fonts
 
         def style(name: str, size: float, *, bold: bool = False, color: str = p.text, **kw: object) -> ParagraphStyle:

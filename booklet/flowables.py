@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from functools import lru_cache
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from reportlab.lib.colors import HexColor
 from reportlab.platypus import Flowable
@@ -10,8 +13,38 @@ from reportlab.platypus import Paragraph as _Paragraph
 from reportlab.rl_config import _FUZZ
 
 
+#: Parsed paragraphs kept per process: a personalised batch re-renders the same handout for every row,
+#: and a summary is laid out at several sizes, so most paragraphs are parsed again with the same text
+#: and style. Bounded, in memory only.
+PARSE_MEMO_SIZE = 4096
+_parsed: OrderedDict[tuple[str, tuple[Any, ...]], tuple[Any, ...]] = OrderedDict()
+_style_keys: WeakKeyDictionary[Any, tuple[Any, ...]] = WeakKeyDictionary()
+
+
+def _style_key(style: Any) -> tuple[Any, ...]:
+    """Everything about a ParagraphStyle that its parsed fragments can depend on (all but its name)."""
+    key = _style_keys.get(style)
+    if key is None:
+        items = []
+        for name, value in sorted(style.__dict__.items()):
+            if name in ("name", "parent"):
+                continue
+            try:
+                hash(value)
+            except TypeError:
+                value = repr(value)
+            items.append((name, value))
+        key = _style_keys[style] = tuple(items)
+    return key
+
+
 class Paragraph(_Paragraph):
-    """ReportLab's Paragraph, except that wrapping it again at the same width keeps the line breaks it has.
+    """ReportLab's Paragraph, except that parsing the same text in the same style again, or wrapping
+    it again at the same width, reuses the work already done.
+
+    Parsing: the fragments ReportLab's markup parser makes depend only on the text and the
+    style, and nothing changes them afterwards (line breaking works on clones), so paragraphs
+    with the same text and style share one parse (`_parsed`).
 
     Platypus measures most paragraphs twice at the same width (a KeepTogether or a
     table measures its content, then the frame measures each part again), and
@@ -21,6 +54,24 @@ class Paragraph(_Paragraph):
     paragraph's lines (a split drops `blPara`; breaking lines replaces `frags`)
     makes the next wrap compute them afresh.
     """
+
+    def __init__(self, text: str, style: Any = None, bulletText: Any = None, frags: Any = None,  # noqa: N803
+                 caseSensitive: int = 1, encoding: str = "utf8") -> None:  # noqa: N803
+        if frags is not None or style is None or bulletText is not None or caseSensitive != 1:
+            super().__init__(text, style, bulletText, frags, caseSensitive, encoding)
+            return
+        key = (text, _style_key(style))
+        parsed = _parsed.get(key)
+        if parsed is None:
+            super().__init__(text, style)
+            _parsed[key] = (self.text, self.frags, None if self.style is style else self.style, self.bulletText)
+            if len(_parsed) > PARSE_MEMO_SIZE:
+                _parsed.popitem(last=False)
+            return
+        _parsed.move_to_end(key)
+        self.caseSensitive, self.encoding, self.debug = caseSensitive, encoding, 0
+        self.text, self.frags, parsed_style, self.bulletText = parsed
+        self.style = style if parsed_style is None else parsed_style
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 - ReportLab's names
         state = self.__dict__

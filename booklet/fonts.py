@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -44,11 +46,65 @@ def _register(path: Path) -> str:
     else:
         name = "F" + hashlib.sha1(path.read_bytes()).hexdigest()[:8] + "-" + path.stem
     try:
-        pdfmetrics.registerFont(TTFont(name, str(path)))
+        pdfmetrics.registerFont(_precomputed(name, path) or TTFont(name, str(path)))
     except (TTFError, OSError, ValueError) as exc:
         raise BookletError.at(str(path), f"the font cannot be used ({exc})",
                               "name a TrueType (.ttf) font file that allows embedding") from None
     return name
+
+
+#: First line of a metrics file; the number changes when its layout does.
+METRICS_MAGIC = b"booklet font metrics 1\n"
+
+
+def metrics_path(font: Path) -> Path:
+    return font.with_suffix(".metrics")
+
+
+def _precomputed(name: str, path: Path):  # type: ignore[no-untyped-def]
+    """A shipped font with its metrics read from the file beside it (None when that is missing or stale)."""
+    from array import array
+
+    from .rl_internals import ttfont_from_metrics
+
+    try:
+        data = metrics_path(path).read_bytes()
+    except OSError:
+        return None
+    if not data.startswith(METRICS_MAGIC):
+        return None
+    end = data.index(b"\n", len(METRICS_MAGIC))
+    header = json.loads(data[len(METRICS_MAGIC):end])
+    if header["sha256"] != hashlib.sha256(path.read_bytes()).hexdigest():
+        return None  # the font file changed: parse it (and run `python -m booklet.fonts`)
+    arrays, offset = [], end + 1
+    for code, count in header["arrays"]:
+        a = array(code)
+        a.frombytes(data[offset:offset + count * a.itemsize])
+        if sys.byteorder != "little":  # pragma: no cover - stored little-endian
+            a.byteswap()
+        arrays.append(a)
+        offset += count * a.itemsize
+    return ttfont_from_metrics(name, str(path), header["scalars"], arrays)
+
+
+def write_metrics(path: Path) -> Path:
+    """Parse a shipped font and store what ReportLab extracts from it, for `_precomputed`."""
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from .rl_internals import face_metrics
+
+    scalars, arrays = face_metrics(TTFont(path.stem, str(path)))
+    header = {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "scalars": scalars,
+              "arrays": [[a.typecode, len(a)] for a in arrays]}
+    blobs = []
+    for a in arrays:
+        if sys.byteorder != "little":  # pragma: no cover
+            a.byteswap()
+        blobs.append(a.tobytes())
+    target = metrics_path(path)
+    target.write_bytes(METRICS_MAGIC + json.dumps(header, sort_keys=True).encode() + b"\n" + b"".join(blobs))
+    return target
 
 
 @lru_cache(maxsize=None)
@@ -81,3 +137,8 @@ def font_set(files: FontFiles = BUILT_IN) -> FontSet:
     addMapping(family, 1, 1, bold_italic)
     label = "DejaVu Sans" if files == BUILT_IN else files.regular.name
     return FontSet(family, regular, bold, italic, bold_italic, label)
+
+
+if __name__ == "__main__":  # python -m booklet.fonts: refresh the metrics of the shipped fonts
+    for ttf in sorted(FONT_DIR.glob("*.ttf")):
+        print(write_metrics(ttf))

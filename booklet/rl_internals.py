@@ -148,3 +148,95 @@ def make_list_item_indenter(lst: ListFlowable, flowable: Any, bullet: Any, param
 #: `_FindSplitterMixin._findSplit`: `Table._splitCell` (in-row splits) calls it on any cell flowable that
 #: has it, bypassing `split()`; a wrapper must expose it and wrap the parts it returns.
 FIND_SPLIT = "_findSplit"
+
+
+# -- fonts -------------------------------------------------------------------------
+#: `TTFontFace` attributes that `TTFontFile.extractInfo` computes from the font's tables
+#: (its name, metrics, cmap and glyph widths). Parsing them in Python takes about 30 ms a
+#: face; for the fonts booklet ships they are read from a small file made once instead
+#: (`booklet/fonts/*.metrics`, written by `python -m booklet.fonts`).
+FACE_SCALARS = ("name", "familyName", "styleName", "fullName", "uniqueFontID", "fontRevision", "unitsPerEm",
+                "bbox", "ascent", "descent", "capHeight", "italicAngle", "stemV", "flags", "underlinePosition",
+                "underlineThickness", "numGlyphs", "defaultWidth", "_full_font", "_pos")
+#: The large fields, as (field, array type codes): dicts are stored as parallel key and value arrays.
+FACE_ARRAYS = (("charToGlyph", "I", "I"), ("glyphToChar", "I", "I"), ("charWidths", "I", "d"),
+               ("hmetrics", "d", "i"), ("hmetricsInt", "B", ""),
+               ("glyphPos", "I", ""))
+_NAMES = ("name", "familyName", "styleName", "fullName", "uniqueFontID")
+
+
+def face_metrics(font: Any) -> tuple[dict[str, Any], list[Any]]:
+    """The extracted fields of a parsed `TTFont`'s face: JSON-able scalars and typed arrays."""
+    from array import array
+
+    face = font.face
+    scalars: dict[str, Any] = {}
+    for key in FACE_SCALARS:
+        value = getattr(face, key)
+        scalars[key] = value.ustr if key in _NAMES else list(value) if isinstance(value, tuple) else value
+    arrays = []
+    for key, first, second in FACE_ARRAYS:
+        if key == "hmetricsInt":  # advance widths are ints or floats: keep which
+            arrays.append(array(first, [isinstance(m[0], int) for m in face.hmetrics]))
+            continue
+        value = getattr(face, key)
+        pairs = list(value.items()) if isinstance(value, dict) else value
+        if key == "glyphToChar":  # a glyph maps to a list of characters: one pair per character
+            pairs = [(glyph, char) for glyph, chars in pairs for char in chars]
+        if second:
+            arrays += [array(first, [p[0] for p in pairs]), array(second, [p[1] for p in pairs])]
+        else:
+            arrays.append(array(first, pairs))
+    return scalars, arrays
+
+
+def ttfont_from_metrics(name: str, path: str, scalars: dict[str, Any], arrays: list[Any]) -> Any:
+    """A `TTFont` equal to `TTFont(name, path)`, with the face's fields taken from `face_metrics`' output.
+
+    Mirrors `TTFont.__init__` and `TTFontFace.__init__` (reportlab 5.1) except for the call to
+    `extractInfo`; `tests/test_fonts.py` checks that every attribute matches a parsed font.
+    """
+    from fnmatch import fnmatch
+    from weakref import WeakKeyDictionary
+
+    from reportlab import rl_config
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTEncoding, TTFNameBytes, TTFont, TTFontFace, TTFontParser
+
+    face = TTFontFace.__new__(TTFontFace)
+    pdfmetrics.TypeFace.__init__(face, None)
+    TTFontParser.__init__(face, path, validate=0, subfontIndex=0)
+    for key in FACE_SCALARS:
+        value = scalars[key]
+        if key in _NAMES:
+            value = TTFNameBytes(value.encode("utf-8"))
+        elif key == "fontRevision":
+            value = tuple(value)
+        setattr(face, key, value)
+    items = iter(arrays)
+    for key, _, second in FACE_ARRAYS:
+        if key == "hmetricsInt":
+            continue
+        first = next(items).tolist()
+        if not second:
+            setattr(face, key, first)
+        elif key == "hmetrics":
+            advances, sides, ints = first, next(items).tolist(), next(items).tolist()
+            setattr(face, key, [(int(a) if i else a, b) for a, b, i in zip(advances, sides, ints)])
+        elif key == "glyphToChar":
+            glyphs: dict[int, list[int]] = {}
+            for glyph, char in zip(first, next(items).tolist()):
+                glyphs.setdefault(glyph, []).append(char)
+            setattr(face, key, glyphs)
+        else:
+            setattr(face, key, dict(zip(first, next(items).tolist())))
+    scale = 1000 / face.unitsPerEm
+    face._pdfScale = (lambda x: x) if face.unitsPerEm == 1000 else (lambda x: x * scale)
+    font = TTFont.__new__(TTFont)
+    font.fontName = name
+    font.face = face
+    font.encoding = TTEncoding()
+    font.state = WeakKeyDictionary()
+    font._asciiReadable = rl_config.ttfAsciiReadable
+    font.shapable = not any(fnmatch(name, glob) for glob in rl_config.unShapedFontGlob)
+    return font

@@ -604,14 +604,15 @@ def check_glyphs(texts: Iterator[tuple[str, Loc]], can_draw: Callable[[str], boo
     """Every character must be in the font: a missing glyph is an error, never an empty box."""
     problems = Problems()
     for text, loc in texts:
+        chars = set(text)  # each distinct character once
         # ReportLab 5.1 writes a broken ToUnicode entry (<01> <1F600>) for characters beyond the
         # Basic Multilingual Plane: drawn, but copied, searched and read aloud as something else.
-        astral = sorted({ch for ch in text if ord(ch) > 0xFFFF})
+        astral = sorted(ch for ch in chars if ord(ch) > 0xFFFF)
         if astral:
             shown = " ".join(_show_char(ch) for ch in astral[:8])
             problems.add(loc, f"characters beyond U+FFFF such as emoji cannot be used: {shown}",
                          "the PDF's text would not copy or read aloud correctly; replace or remove them")
-        missing = sorted({ch for ch in text if ord(ch) <= 0xFFFF and not can_draw(ch)})
+        missing = sorted(ch for ch in chars if ord(ch) <= 0xFFFF and not can_draw(ch))
         if missing:
             shown = " ".join(_show_char(ch) for ch in missing[:8])
             problems.add(loc, f"the font {font_name} cannot draw {shown}",

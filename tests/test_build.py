@@ -393,3 +393,22 @@ def test_a_heading_and_its_key_points_box_share_the_page_they_fit_on(write_yaml,
     assert len(holding) == 1
     page = pages[holding[0]]
     assert "Second part" in page and "Third part" in page and "A last thing to remember" in page
+
+
+def test_work_reused_within_a_process_gives_the_bytes_of_a_fresh_process(tmp_path: Path) -> None:
+    """Parsed paragraphs, hyphenation dictionaries and font metrics are reused within a process
+    (a batch worker renders the same handout for every row): the output must not change."""
+    import subprocess
+    import sys
+
+    from booklet import flowables
+
+    fresh = tmp_path / "fresh.pdf"
+    subprocess.run([sys.executable, "-m", "booklet", "build", str(EXAMPLE), "--clinic", str(RIVERSIDE),
+                    "-o", str(fresh)], check=True, capture_output=True)
+    handout, clinic = api.load(EXAMPLE, RIVERSIDE)
+    first = api.render_prepared(api.prepare(handout, clinic)).pdf
+    parsed = len(flowables._parsed)
+    second = api.render_prepared(api.prepare(handout, clinic)).pdf
+    assert parsed > 100 and len(flowables._parsed) == parsed  # the second render parsed nothing new
+    assert first == second == fresh.read_bytes()
