@@ -12,6 +12,10 @@ from reportlab.platypus import Flowable
 from reportlab.platypus import Paragraph as _Paragraph
 from reportlab.rl_config import _FUZZ
 
+from .rl_internals import memoise_string_widths
+
+memoise_string_widths()
+
 
 #: Parsed paragraphs kept per process: a personalised batch re-renders the same handout for every row,
 #: and a summary is laid out at several sizes, so most paragraphs are parsed again with the same text

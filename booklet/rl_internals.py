@@ -240,3 +240,22 @@ def ttfont_from_metrics(name: str, path: str, scalars: dict[str, Any], arrays: l
     font._asciiReadable = rl_config.ttfAsciiReadable
     font.shapable = not any(fnmatch(name, glob) for glob in rl_config.unShapedFontGlob)
     return font
+
+
+# -- paragraph measuring --------------------------------------------------------------
+#: Distinct (text, font, size) widths remembered per process. Line breaking measures every word of
+#: every paragraph, and the same words recur across paragraphs, sizes tried and copies of a handout.
+WIDTH_MEMO_SIZE = 1 << 16
+
+
+def memoise_string_widths() -> None:
+    """Let `reportlab.platypus.paragraph` (which imported `stringWidth` as a module global) measure
+    through a bounded cache. The width of a string in a registered font at a size never changes:
+    booklet registers each font file under a name derived from its contents."""
+    from functools import lru_cache
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.platypus import paragraph
+
+    if not hasattr(paragraph.stringWidth, "cache_info"):
+        paragraph.stringWidth = lru_cache(maxsize=WIDTH_MEMO_SIZE)(pdfmetrics.stringWidth)
