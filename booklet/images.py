@@ -138,6 +138,29 @@ def _check_svg_size(path: Path) -> None:
                               "open it in a drawing program and save it again as plain SVG") from None
 
 
+@lru_cache(maxsize=1)
+def _shipped_font_map():  # type: ignore[no-untyped-def]
+    """An svglib font map that answers every font family with the shipped font.
+
+    svglib's own map looks for a font file named after the SVG's font family on the
+    system's font path and asks fontconfig (`fc-match`, a subprocess): it would
+    register a system font under a name booklet uses ("DejaVuSans" from
+    /usr/share/fonts replaced the shipped face, so the PDF depended on the machine),
+    and an SVG could name any local font. The text is drawn in the handout's font
+    anyway (compose sets it); measuring in the shipped face keeps anchored labels in place.
+    """
+    from svglib.fonts import FontMap
+
+    from .fonts import font_set
+
+    class ShippedFonts(FontMap):  # type: ignore[misc]
+        def find_font(self, font_name: str, weight: str = "normal", style: str = "normal") -> tuple[str, bool]:
+            fonts = font_set()
+            return (fonts.regular if weight in ("normal", "400", "") else fonts.bold), True
+
+    return ShippedFonts()
+
+
 @lru_cache(maxsize=64)
 def load_svg(path: Path):  # type: ignore[no-untyped-def]
     """An SVG as a ReportLab Drawing; it may not reach files outside its own folder."""
@@ -152,7 +175,7 @@ def load_svg(path: Path):  # type: ignore[no-untyped-def]
             import logging
 
             logging.getLogger("svglib.svglib").setLevel(logging.CRITICAL)
-            drawing = svg2rlg(str(path), external_reference_root=str(path.parent))
+            drawing = svg2rlg(str(path), external_reference_root=str(path.parent), font_map=_shipped_font_map())
     except BookletError:
         raise
     except Exception as exc:  # svglib raises many kinds on a broken file

@@ -835,3 +835,46 @@ def test_arbitrary_yaml_raises_only_booklet_error(tmp_path: Path, document: str 
         api.render_prepared(prepared, {name: "x" for name in handout.placeholders})  # type: ignore[attr-defined]
 
     _booklet_error_of(lay_out)
+
+
+def test_an_svg_font_family_never_loads_a_font_from_the_system(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """svglib asks fontconfig (`fc-match`, a subprocess) for an SVG's font family and registers
+    the system font it names: the PDF embedded the machine's DejaVu Sans, not the shipped one."""
+    import io
+    import shutil
+
+    import pikepdf
+    from fontTools.ttLib import TTFont as FontFile
+
+    from booklet.fonts import FONT_DIR
+
+    decoy = tmp_path / "system-font.ttf"
+    shutil.copy(FONT_DIR / "DejaVuSans.ttf", decoy)  # the same family installed on the system
+    fc_match = tmp_path / "fc-match"
+    fc_match.write_text(f"#!/bin/sh\necho {decoy}\n", encoding="utf-8")
+    fc_match.chmod(0o755)
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: str(fc_match) if name == "fc-match" else None)
+    (tmp_path / "label.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40">'
+        '<text x="190" y="30" font-family="DejaVu Sans" font-size="14" text-anchor="end">Liver</text></svg>',
+        encoding="utf-8")
+    content = tmp_path / "h.yaml"
+    content.write_text("title: T\nsections:\n  - heading: H\n    body:\n      - Text.\n"
+                       "      - image:\n          src: label.svg\n          alt: A label\n", encoding="utf-8")
+    from reportlab.pdfbase import pdfmetrics
+
+    before = set(pdfmetrics.getRegisteredFontNames())
+    handout, clinic = api.load(content)
+    pdf = api.render_prepared(api.prepare(handout, clinic)).pdf
+    for name in set(pdfmetrics.getRegisteredFontNames()) - before | {"DejaVuSans", "DejaVuSans-Bold"}:
+        filename = getattr(pdfmetrics.getFont(name).face, "filename", None)  # None: a built-in (not embedded) face
+        assert filename is None or Path(filename).parent == FONT_DIR, f"{name} was registered from {filename}"
+    shipped = {p.stem: FontFile(str(p))["name"].getDebugName(4) for p in FONT_DIR.glob("*.ttf")}
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        embedded = [(str(o.FontName).split("+")[-1], FontFile(io.BytesIO(o.FontFile2.read_bytes()))["name"])
+                    for o in doc.objects
+                    if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/FontDescriptor"]
+    assert embedded
+    for ps_name, names in embedded:
+        assert shipped.get(ps_name) == names.getDebugName(4), f"{ps_name} is not the shipped face"
+    assert "Liver" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
