@@ -56,6 +56,14 @@ def hyphenator(language: str) -> Callable[[str], object] | str:
     return pyphen.Pyphen(lang=name).iterate if name else ""
 
 
+@lru_cache(maxsize=8192)
+def widest_word(text: str, font: str, size: float) -> float:
+    """Width of the widest space-separated word of `text` (remembered: rows of a batch repeat paragraphs)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return max((stringWidth(w, font, size) for w in text.split()), default=0.0)
+
+
 class Styles:
     """Paragraph styles derived from a theme and a font family."""
 
@@ -118,6 +126,8 @@ class Composer:
     styles: Styles = field(init=False)
     #: Section headings to number on the contents page: (form name, bookmark key).
     headings: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Each style's copy without hyphenation, made once: id(style) -> (style, its copy).
+    unhyphenated: dict[int, tuple[ParagraphStyle, ParagraphStyle]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.styles = Styles(self.theme, self.fonts, self.handout.language)
@@ -136,12 +146,14 @@ class Composer:
         """
         if not style.hyphenationLang:
             return style
-        from reportlab.pdfbase.pdfmetrics import stringWidth
-
         limit = (width if width is not None else self.frame_width * LONG_WORD_SHARE) - style.leftIndent
-        if all(stringWidth(w, self.fonts.bold, style.fontSize) <= limit for w in text.split()):
+        if widest_word(text, self.fonts.bold, style.fontSize) <= limit:
             return style
-        return ParagraphStyle(f"{style.name}-unhyphenated", parent=style, hyphenationLang="", embeddedHyphenation=0)
+        known = self.unhyphenated.get(id(style))
+        if known is None:  # the entry keeps `style` alive, so its id cannot be reused by another style
+            known = self.unhyphenated[id(style)] = (style, ParagraphStyle(
+                f"{style.name}-unhyphenated", parent=style, hyphenationLang="", embeddedHyphenation=0))
+        return known[1]
 
     def words(self, key: str) -> str:
         return self.theme.word(key)
