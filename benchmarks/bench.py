@@ -191,16 +191,16 @@ def peers(engine: str, repeat: int, batch: int, workers: int) -> dict[str, float
     base = [str(PEERS_PYTHON), str(peers_py), str(CORPUS / "breast-cancer.yaml"), "--clinic",
             str(CORPUS / "clinic.yaml"), "--engine", engine]
     out: dict[str, float] = {}
-    r = subprocess.run(base + ["--repeat", str(repeat)], capture_output=True, text=True, cwd=BENCH)
+    r = subprocess.run([*base, "--repeat", str(repeat)], capture_output=True, text=True, cwd=BENCH)
     m = re.search(r"first_ms=([\d.]+) median_ms=([\d.]+)", r.stdout)
     if m:
         out["first_ms"], out["median_ms"] = float(m.group(1)), float(m.group(2))
-    r = subprocess.run(base + ["--batch", str(batch), "--workers", str(workers)], capture_output=True, text=True,
+    r = subprocess.run([*base, "--batch", str(batch), "--workers", str(workers)], capture_output=True, text=True,
                        cwd=BENCH)
     m = re.search(r"docs_per_s=([\d.]+)", r.stdout)
     if m:
         out["docs_per_s"] = float(m.group(1))
-    r = subprocess.run(base + ["--batch", str(batch), "--workers", str(workers), "--vary", "ref"],
+    r = subprocess.run([*base, "--batch", str(batch), "--workers", str(workers), "--vary", "ref"],
                        capture_output=True, text=True, cwd=BENCH)
     m = re.search(r"docs_per_s=([\d.]+)", r.stdout)
     if m:
@@ -252,16 +252,16 @@ def main(argv: list[str] | None = None) -> int:
                      f"{bp['seconds']:.2f} s incl. start-up"))
         rows.append(("impose one booklet, ms", f"{impose_ms(contents[0], clinic, a.repeat):.1f}", "", "--impose"))
         runs = 3 if a.quick else 5
-        build_args = booklet_command() + ["build", str(CORPUS / "breast-cancer.yaml"), "--clinic", str(clinic),
-                                          "-o", str(folder / "one.pdf")]
+        build_args = [*booklet_command(), "build", str(CORPUS / "breast-cancer.yaml"), "--clinic", str(clinic),
+                      "-o", str(folder / "one.pdf")]
         bytecode = with_bytecode(folder / "pycache")
         python = process_time([sys.executable, "-c", "pass"], runs)
         build = process_time(build_args, runs)
         build_pyc = process_time(build_args, runs, env=bytecode)
         rows.append(("`booklet build` process, s", f"{build:.3f}", "< 0.3",
                      f"median of {runs}; {build_pyc:.3f} s with bytecode cached"))
-        helps = process_time(booklet_command() + ["--help"], runs)
-        helps_pyc = process_time(booklet_command() + ["--help"], runs, env=bytecode)
+        helps = process_time([*booklet_command(), "--help"], runs)
+        helps_pyc = process_time([*booklet_command(), "--help"], runs, env=bytecode)
         rows.append(("`booklet --help`, s", f"{helps:.3f}", "< 0.15", f"{helps_pyc:.3f} s with bytecode cached"))
         rows.append(("`python -c pass` here, s", f"{python:.3f}", "", "interpreter and site start-up alone"))
         rows.append(("peak RSS per worker, MB", f"{max(bd['peak_mb'], bp['peak_mb']):.0f}", "< 120",

@@ -86,7 +86,8 @@ def load(content: Path, clinic: Path | None = None, *, assets: tuple[Path, ...] 
         errors.append(exc)
     if errors:
         raise BookletError([p for e in errors for p in e.problems])
-    assert handout is not None and clinic_model is not None
+    assert handout is not None
+    assert clinic_model is not None
     return handout, clinic_model
 
 

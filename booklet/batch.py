@@ -269,7 +269,7 @@ def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequ
             continue
         for placeholder, loc in handout.placeholders.items():
             if placeholder not in columns:
-                problems.add(Loc(str(patients.path)), f"there is no column '{placeholder}', "
+                problems.add(Loc(str(data)), f"there is no column '{placeholder}', "
                              f"which {content.name} needs for {{{{ {placeholder} }}}} (used at {loc})",
                              f"add a '{placeholder}' column to the CSV's first line")
     problems.raise_if_any()

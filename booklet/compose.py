@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import Any
 
 from reportlab.lib.colors import HexColor
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
@@ -41,7 +42,7 @@ MIN_COLUMN_CHARS = 9
 LONG_WORD_SHARE = 0.6
 
 
-@lru_cache(maxsize=None)
+@cache
 def hyphenator(language: str) -> Callable[[str], object] | str:
     """The hyphenation callable for a language, made once ("" when there is no dictionary for it).
 
@@ -162,7 +163,7 @@ class Composer:
         """A paragraph of layout text or clinic text: escaped, no emphasis marks."""
         return Paragraph(tx.escape_text(text), self.unhyphenated_if_too_long(text, style, None))
 
-    def grid(self, data: list[list[object]], widths: list[float], commands: list[tuple], **kw: object) -> Table:
+    def grid(self, data: Sequence[Sequence[object]], widths: list[float], commands: list[tuple], **kw: object) -> Table:
         """A ReportLab table whose cell font is ours (its default would be Helvetica)."""
         data = [[tagging.ensure_cell(v) for v in row] for row in data]  # cells are tagged; the rest is artifact
         table = Table(data, colWidths=widths, hAlign="LEFT", renderCB=tagging.TABLE_ARTIFACTS, **kw)
@@ -188,7 +189,7 @@ class Composer:
         style = style or s.item
         size = style.fontSize
         items_ = [ListItem(self.para(item, style)) for item in items]
-        kw: dict[str, object] = dict(
+        kw: dict[str, Any] = dict(
             bulletFontName=self.fonts.bold if numbered else self.fonts.regular,
             bulletFontSize=size, bulletColor=HexColor(color or self.theme.palette.primary_text),
             leftIndent=size * (1.8 if numbered else 1.3), bulletDedent="auto",
@@ -261,8 +262,8 @@ class Composer:
             return self.stacked_table(b)
         widths = self.column_widths(b)
         pad = s.cell.fontSize * 0.4
-        data = [[self.para(c, s.cell_head, w - 2 * pad) for c, w in zip(b.columns, widths)]]
-        data += [[self.para(c, s.cell, w - 2 * pad) for c, w in zip(row, widths)] for row in b.rows]
+        data = [[self.para(c, s.cell_head, w - 2 * pad) for c, w in zip(b.columns, widths, strict=False)]]
+        data += [[self.para(c, s.cell, w - 2 * pad) for c, w in zip(row, widths, strict=False)] for row in b.rows]
         data, table_tag = tagging.table_cells(data, header_rows=1)
         p = self.theme.palette
         commands = [
@@ -276,7 +277,7 @@ class Composer:
             ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
         ]
         # Rows split between rows; only a row too tall for a page is split inside its cells.
-        longest = max(len(c) * s.cell.fontSize * 0.55 / w for row in b.rows for c, w in zip(row, widths))
+        longest = max(len(c) * s.cell.fontSize * 0.55 / w for row in b.rows for c, w in zip(row, widths, strict=False))
         tall = longest * s.cell.leading > self.frame_height * 0.6
         table = self.grid(data, widths, commands, repeatRows=1, splitInRow=1 if tall else 0)
         return [tagging.wrap(table, table_tag), Spacer(1, self.theme.space["block"])]
@@ -313,7 +314,7 @@ class Composer:
         spare = self.frame_width - sum(need)
         if spare <= 0:
             return [self.frame_width * n / sum(need) for n in need]
-        return [n + spare * w / sum(share) for n, w in zip(need, share)]
+        return [n + spare * w / sum(share) for n, w in zip(need, share, strict=False)]
 
     def stacked_table(self, b: m.Table) -> list[Flowable]:
         """Each row as 'column: value' lines, for tables too wide for the page at this text size."""
@@ -324,7 +325,7 @@ class Composer:
             rows = [[Paragraph(f"<b>{tx.markup(col, self.values, self.theme.emphasis)}:</b> "
                                f"{tx.markup(cell, self.values, self.theme.emphasis)}",
                                self.unhyphenated_if_too_long(tx.plain(f"{col} {cell}", self.values), s.cell, None))]
-                    for col, cell in zip(b.columns, row)]
+                    for col, cell in zip(b.columns, row, strict=False)]
             out.append(self.box(rows, p.rule, tint(p.primary, 0.06)))
         return out
 
@@ -484,7 +485,8 @@ class Composer:
         return [self.literal(self.words("contents"), s.h1), table]
 
 
-_BUILDERS: dict[type, Callable[[Composer, m.Block], list[Flowable]]] = {  # type: ignore[dict-item]
+#: Block kind -> its builder (each takes its own kind of block).
+_BUILDERS: dict[type, Callable[[Composer, Any], list[Flowable]]] = {
     m.Paragraph: Composer.paragraph,
     m.Bullets: Composer.bullets,
     m.Steps: Composer.steps,

@@ -11,9 +11,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, KeepTogether, NextPageTemplate, PageBreak, Spacer
 
-from . import __version__
+from . import __version__, tagging
 from . import model as m
-from . import tagging
 from . import text as tx
 from .compose import Composer
 from .errors import BookletError
@@ -187,7 +186,7 @@ class Furniture:
 def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: FontSet,
                     values: dict[str, str]) -> DocumentSpec:
     page = Page.of(theme)
-    x, y, w, h = page.frame
+    x, _, w, h = page.frame
     c = Composer(handout, clinic, theme, fonts, values, w, h)
     furniture = Furniture(c, page)
     cover_top = page.height - page.top - furniture.logo_height - 10 * MM

@@ -111,7 +111,7 @@ class _Peek:
         self.frames = frames
         self.index = 0
 
-    def _peekNextFrame(self) -> Frame:  # noqa: N802 - ReportLab's name
+    def _peekNextFrame(self) -> Frame:
         return self.frames[min(self.index + 1, len(self.frames) - 1)]
 
 
@@ -373,7 +373,8 @@ class SummaryPage:
         s = self.col.styles
         size = max(min(s.h1.fontSize, s.body.fontSize * HEADING_SCALE), s.body.fontSize)
         style = ParagraphStyle("summary_heading", parent=s.h1, fontSize=size, leading=size * 1.2,
-                               spaceBefore=self.theme.space["paragraph"] * 1.2, spaceAfter=self.theme.space["paragraph"] * 0.5,
+                               spaceBefore=self.theme.space["paragraph"] * 1.2,
+                               spaceAfter=self.theme.space["paragraph"] * 0.5,
                                textColor=HexColor(color or self.theme.palette.primary_text))
         return self.col.literal(text, style)
 

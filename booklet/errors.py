@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 #: Beyond this many problems in one file a list stops helping; the rest are counted.
@@ -73,7 +74,7 @@ class BookletError(Exception):
         return (type(self), (self.problems,))
 
     @classmethod
-    def at(cls, loc: Loc | str, message: str, hint: str = "") -> BookletError:
+    def at(cls, loc: Loc | str | os.PathLike[str], message: str, hint: str = "") -> BookletError:
         if not isinstance(loc, Loc):
             loc = Loc(str(loc))
         return cls(Problem(loc, message, hint))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -59,8 +60,8 @@ class Paragraph(_Paragraph):
     makes the next wrap compute them afresh.
     """
 
-    def __init__(self, text: str, style: Any = None, bulletText: Any = None, frags: Any = None,  # noqa: N803
-                 caseSensitive: int = 1, encoding: str = "utf8") -> None:  # noqa: N803
+    def __init__(self, text: str, style: Any = None, bulletText: Any = None, frags: Any = None,
+                 caseSensitive: int = 1, encoding: str = "utf8") -> None:
         if frags is not None or style is None or bulletText is not None or caseSensitive != 1:
             super().__init__(text, style, bulletText, frags, caseSensitive, encoding)
             return
@@ -68,16 +69,19 @@ class Paragraph(_Paragraph):
         parsed = _parsed.get(key)
         if parsed is None:
             super().__init__(text, style)
-            _parsed[key] = (self.text, self.frags, None if self.style is style else self.style, self.bulletText)
+            state = self.__dict__  # set by ReportLab's _setup
+            _parsed[key] = (state["text"], state["frags"], None if state["style"] is style else state["style"],
+                            state["bulletText"])
             if len(_parsed) > PARSE_MEMO_SIZE:
                 _parsed.popitem(last=False)
             return
         _parsed.move_to_end(key)
         self.caseSensitive, self.encoding, self.debug = caseSensitive, encoding, 0
-        self.text, self.frags, parsed_style, self.bulletText = parsed
+        text, frags, parsed_style, bullet_text = parsed
+        self.text, self.frags, self.bulletText = text, frags, bullet_text
         self.style = style if parsed_style is None else parsed_style
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 - ReportLab's names
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         state = self.__dict__
         if (state.get("_wrapped_width") == availWidth and state.get("_wrapped_frags") is self.frags
                 and "blPara" in state):
@@ -142,7 +146,7 @@ class Question(Flowable):
     def draw(self) -> None:
         c = self.canv
         top = self.height
-        first_line = self.para.blPara.lines and self.para.style.leading or self.box
+        first_line = (self.para.blPara.lines and self.para.style.leading) or self.box
         c.setStrokeColor(HexColor(self.box_color))
         c.setLineWidth(1.2)
         box_y = top - first_line + (first_line - self.box) / 2 - self.box * 0.12
@@ -247,7 +251,7 @@ class MarkedParagraph(Paragraph):
     the page where the heading really lands, even when keep-with-next moves it.
     """
 
-    on_draw = None
+    on_draw: Callable[[Any], None] | None = None
 
     def draw(self) -> None:
         if self.on_draw is not None:

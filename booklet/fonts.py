@@ -6,7 +6,7 @@ import hashlib
 import json
 import sys
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from .errors import BookletError
@@ -36,7 +36,7 @@ class FontSet:
         return ch in _drawable(self.regular, self.bold)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _register(path: Path) -> str:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFError, TTFont
@@ -107,21 +107,21 @@ def write_metrics(path: Path) -> Path:
     return target
 
 
-@lru_cache(maxsize=None)
+@cache
 def _drawable(regular: str, bold: str) -> frozenset[str]:
     """Characters both faces have, and those that need no glyph: checking every character of a
     handout is one set lookup each (it was two cmap lookups and a set built per character)."""
     return frozenset(map(chr, _cmap(regular) & _cmap(bold))) | _NO_GLYPH
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cmap(name: str) -> frozenset[int]:
     from reportlab.pdfbase import pdfmetrics
 
     return frozenset(pdfmetrics.getFont(name).face.charToGlyph)
 
 
-@lru_cache(maxsize=None)
+@cache
 def font_set(files: FontFiles = BUILT_IN) -> FontSet:
     """Register a family so that <b> and <i> in paragraphs find their faces."""
     from reportlab.lib.fonts import addMapping
@@ -141,4 +141,4 @@ def font_set(files: FontFiles = BUILT_IN) -> FontSet:
 
 if __name__ == "__main__":  # python -m booklet.fonts: refresh the metrics of the shipped fonts
     for ttf in sorted(FONT_DIR.glob("*.ttf")):
-        print(write_metrics(ttf))
+        print(write_metrics(ttf))  # noqa: T201 - a developer's command

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 from pypdf.errors import PyPdfError
@@ -77,7 +78,8 @@ def impose_file(src: Path, dst: Path, *, marks: bool = False) -> None:
     except IsADirectoryError:
         raise BookletError.at(src, "this is a folder, not a PDF file", "give the path of the booklet PDF") from None
     except OSError as exc:
-        raise BookletError.at(src, f"cannot read the file: {exc.strerror or exc}", "check that you may read it") from None
+        raise BookletError.at(src, f"cannot read the file: {exc.strerror or exc}",
+                              "check that you may read it") from None
     write_atomic(Path(dst), _impose(_read(data, src), marks, src))
 
 
@@ -121,9 +123,10 @@ def _read(data: bytes, name: str | Path) -> PdfReader:
         if len(reader.pages) == 0:
             raise BookletError.at(name, "the PDF has no pages", "give a booklet with at least one page")
         for page in reader.pages:  # touch every page so damage shows up here
-            page.trimbox
+            _ = page.trimbox
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise BookletError.at(name, f"the PDF is damaged and cannot be read ({exc})", "make the booklet PDF again") from None
+        raise BookletError.at(name, f"the PDF is damaged and cannot be read ({exc})",
+                              "make the booklet PDF again") from None
     return reader
 
 
@@ -139,7 +142,8 @@ def _impose(reader: PdfReader, marks: bool, name: str | Path) -> bytes:
         if abs(float(box.width) - width) > _SAME_SIZE or abs(float(box.height) - height) > _SAME_SIZE:
             raise BookletError.at(
                 name,
-                f"page {number} is {float(box.width):.0f}x{float(box.height):.0f} pt, page 1 is {width:.0f}x{height:.0f} pt",
+                f"page {number} is {float(box.width):.0f}x{float(box.height):.0f} pt, "
+                f"page 1 is {width:.0f}x{height:.0f} pt",
                 "every page of a booklet must have the same size",
             )
     n = -(-len(pages) // 4) * 4
@@ -240,14 +244,14 @@ def _fold_ticks(width: float, height: float) -> PageObject:
     content = ContentStream(page.get_contents(), page.pdf)
     content.operations = [op for op in content.operations if op[1] not in _TEXT_OPS]
     page.replace_contents(content)
-    resources = page["/Resources"].get_object()
+    resources: Any = page["/Resources"].get_object()
     if "/Font" in resources:
         del resources[NameObject("/Font")]
     return page
 
 
 def _keep_info(*, reader: PdfReader, writer: PdfWriter) -> None:
-    info = reader.metadata or {}
+    info: Any = reader.metadata or {}
     text = {k: v for k, v in info.items() if k != "/Producer" and isinstance(v.get_object(), TextStringObject)}
     if text:
         writer.add_metadata(text)

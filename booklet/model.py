@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 from .errors import Loc
 
@@ -92,7 +91,7 @@ class PageBreak:
     loc: Loc
 
 
-Block = Union[Paragraph, Bullets, Steps, Callout, Table, Image, Questions, Notes, Glossary, Qr, PageBreak]
+Block = Paragraph | Bullets | Steps | Callout | Table | Image | Questions | Notes | Glossary | Qr | PageBreak
 
 
 @dataclass(frozen=True)
@@ -158,5 +157,5 @@ class Clinic:
     alternative_formats: str = ""
     fonts: FontFiles | None = None
     path: Path | None = None
-    loc: Loc = Loc("<built-in clinic>")
+    loc: Loc = Loc("<built-in clinic>")  # noqa: RUF009 - Loc is frozen: one shared value is safe
     field_locs: dict[str, Loc] = field(default_factory=dict)

@@ -27,7 +27,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     parent = path.parent
     if not parent.is_dir():
         raise BookletError.at(
-            path, "the folder for the output does not exist", f"create the folder {parent} first or choose another output path"
+            path, "the folder for the output does not exist",
+            f"create the folder {parent} first or choose another output path"
         )
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
@@ -36,7 +37,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         fd, tmp = tempfile.mkstemp(dir=parent, prefix="." + path.name + ".", suffix=".tmp")
     except PermissionError:
-        raise BookletError.at(path, "cannot write here: permission denied", "choose a folder you can write to") from None
+        raise BookletError.at(path, "cannot write here: permission denied",
+                              "choose a folder you can write to") from None
     except OSError as exc:
         raise BookletError.at(path, f"cannot write the output: {exc.strerror}", "choose another output path") from None
     try:
@@ -51,9 +53,11 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, PermissionError):
-            raise BookletError.at(path, "cannot write here: permission denied", "choose a file you can write to") from None
+            raise BookletError.at(path, "cannot write here: permission denied",
+                                  "choose a file you can write to") from None
         if isinstance(exc, OSError):
-            raise BookletError.at(path, f"cannot write the output: {exc.strerror or exc}", "check the disk and the path") from None
+            raise BookletError.at(path, f"cannot write the output: {exc.strerror or exc}",
+                                  "check the disk and the path") from None
         raise
     _fsync_dir(parent)
 

@@ -335,7 +335,7 @@ class Jargon:
 def jargon_for(language: str) -> Jargon | None:
     """The packaged list `data/jargon-<language>.txt`, or None when there is none for the language."""
     name = f"jargon-{base_language(language)}.txt"
-    source = resources.files("booklet").joinpath("data", name)
+    source = resources.files("booklet").joinpath("data").joinpath(name)
     if not source.is_file():
         return None
     return parse_jargon(source.read_text(encoding="utf-8"))

@@ -128,7 +128,7 @@ class _Doc(BaseDocTemplate):
         self.current = first
         super().handle_flowable(flowables)
 
-    def filterFlowables(self, flowables: list[Flowable]) -> None:  # noqa: N802 - ReportLab's hook
+    def filterFlowables(self, flowables: list[Flowable]) -> None:
         """What reaches the page untagged is tagged here: paragraphs by their style, other drawing as artifacts."""
         if flowables and flowables[0] is not None:
             flowables[0] = tagging.ensure(flowables[0])

@@ -180,7 +180,7 @@ def face_metrics(font: Any) -> tuple[dict[str, Any], list[Any]]:
             arrays.append(array(first, [isinstance(m[0], int) for m in face.hmetrics]))
             continue
         value = getattr(face, key)
-        pairs = list(value.items()) if isinstance(value, dict) else value
+        pairs: Any = list(value.items()) if isinstance(value, dict) else value
         if key == "glyphToChar":  # a glyph maps to a list of characters: one pair per character
             pairs = [(glyph, char) for glyph, chars in pairs for char in chars]
         if second:
@@ -222,14 +222,14 @@ def ttfont_from_metrics(name: str, path: str, scalars: dict[str, Any], arrays: l
             setattr(face, key, first)
         elif key == "hmetrics":
             advances, sides, ints = first, next(items).tolist(), next(items).tolist()
-            setattr(face, key, [(int(a) if i else a, b) for a, b, i in zip(advances, sides, ints)])
+            setattr(face, key, [(int(a) if i else a, b) for a, b, i in zip(advances, sides, ints, strict=False)])
         elif key == "glyphToChar":
             glyphs: dict[int, list[int]] = {}
-            for glyph, char in zip(first, next(items).tolist()):
+            for glyph, char in zip(first, next(items).tolist(), strict=False):
                 glyphs.setdefault(glyph, []).append(char)
             setattr(face, key, glyphs)
         else:
-            setattr(face, key, dict(zip(first, next(items).tolist())))
+            setattr(face, key, dict(zip(first, next(items).tolist(), strict=False)))
     scale = 1000 / face.unitsPerEm
     face._pdfScale = (lambda x: x) if face.unitsPerEm == 1000 else (lambda x: x * scale)
     font = TTFont.__new__(TTFont)

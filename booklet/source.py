@@ -246,7 +246,7 @@ def _bad_character(exc: yaml.reader.ReaderError, name: str, text: str) -> Bookle
 def _too_deep(name: str, line_number: int, line: str) -> BookletError:
     depth = 1 if re.match(r"\s*[^\s\[{-]", line) else 0  # a `key:` line is already one level down
     column = 0
-    for column, ch in enumerate(line):
+    for column, ch in enumerate(line):  # noqa: B007 - `column` is where the loop stopped
         if ch in "[{":
             depth += 1
             if depth > MAX_DEPTH:

@@ -17,7 +17,7 @@ REVIEW_AFTER_YEARS = 2
 def starter_files(today: dt.date | None = None) -> dict[str, str]:
     """The starter folder's files by name. The example's dates are today and REVIEW_AFTER_YEARS on."""
     today = today or dt.date.today()
-    folder = resources.files("booklet").joinpath("data", "init")
+    folder = resources.files("booklet").joinpath("data").joinpath("init")
     files = {name: folder.joinpath(name).read_text(encoding="utf-8") for name in STARTER_FILES}
     files["blood-test.yaml"] = (
         files["blood-test.yaml"]

@@ -613,7 +613,7 @@ class TaggedList(ListFlowable):
         self._list_tag = tag or Tag("L")
         self._item: tuple[Tag, Tag] | None = None
 
-    def _makeLIIndenter(self, flowable: Flowable, bullet: Any, params: Any = None) -> Any:  # noqa: N802
+    def _makeLIIndenter(self, flowable: Flowable, bullet: Any, params: Any = None) -> Any:
         if bullet is not None or self._item is None:  # a bullet starts the next item
             item = Tag("LI", parent=self._list_tag, group=True)
             self._item = (Tag("Lbl", parent=item), Tag("LBody", parent=item))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -87,7 +87,7 @@ def length(value: Any) -> float:
     return float(match.group(1)) * _UNITS[match.group(2) or "pt"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def layouts_dir() -> Any:
     """The built-in layouts: the top-level `layouts/` folder, installed as `booklet.layouts`."""
     try:
@@ -96,10 +96,10 @@ def layouts_dir() -> Any:
         return Path(__file__).resolve().parent.parent / "layouts"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _layout_file(name: str) -> dict[str, Any]:
     text = layouts_dir().joinpath(f"{name}.yaml").read_text(encoding="utf-8")
-    return yaml.load(text, Loader=_SafeLoader) or {}  # noqa: S506 - built-in trusted data, safe loader
+    return yaml.load(text, Loader=_SafeLoader) or {}
 
 
 def merged(names: tuple[str, ...]) -> dict[str, Any]:
@@ -195,7 +195,8 @@ def tint(color: str, amount: float) -> str:
     return _hex(tuple(1 - amount * (1 - c) for c in _rgb(color)))  # type: ignore[arg-type]
 
 
-def _palette(base: dict[str, str], callouts: dict[str, dict[str, str]], primary: str, accent: str) -> tuple[Palette, tuple[str, ...]]:
+def _palette(base: dict[str, str], callouts: dict[str, dict[str, str]], primary: str,
+             accent: str) -> tuple[Palette, tuple[str, ...]]:
     primary_tint = tint(primary, 0.12)
     # Headings and box titles are drawn in the primary colour, on white and on its own tint:
     # the shade must read on both. The accent colour is only ever decoration.

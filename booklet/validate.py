@@ -90,7 +90,8 @@ class _Reader:
                 self.problems.add(value.loc, f"'{name}' should be a list, but it is {kind_of(value)}", hint)
                 del found[name]
             elif kind == MAP and not isinstance(value, Mapping):
-                self.problems.add(value.loc, f"'{name}' should be {kind_of(Mapping(value.loc))}, but it is {kind_of(value)}")
+                self.problems.add(value.loc,
+                                  f"'{name}' should be {kind_of(Mapping(value.loc))}, but it is {kind_of(value)}")
                 del found[name]
             elif kind in (TEXT, DATE) and not isinstance(value, Scalar):
                 hint = "put the whole text on one line after the colon, in quotes if it contains ': '"
@@ -171,7 +172,8 @@ class _Reader:
             return None
         candidate = Path(src)
         if candidate.is_absolute() or src.startswith(("\\", "~")) or re.match(r"[A-Za-z]:", src):
-            self.problems.add(node.loc, f"{what} '{src}' is an absolute path; give a path relative to {self.path.name}", hint)
+            self.problems.add(node.loc,
+                              f"{what} '{src}' is an absolute path; give a path relative to {self.path.name}", hint)
             return None
         roots = (self.root_dir, *self.assets)
         for root in roots:
@@ -184,7 +186,8 @@ class _Reader:
             if not inside:
                 continue
             if resolved.suffix.lower() not in suffixes:
-                self.problems.add(node.loc, f"{what} '{src}' is not a {', '.join(s.lstrip('.').upper() for s in suffixes)} file")
+                kinds = ", ".join(s.lstrip(".").upper() for s in suffixes)
+                self.problems.add(node.loc, f"{what} '{src}' is not a {kinds} file")
                 return None
             if resolved.is_file():
                 return resolved
@@ -475,7 +478,8 @@ def read_clinic(path: Path | None, *, assets: tuple[Path, ...] = ()) -> m.Clinic
         for key, node in cf.items():
             value = r.text(node)
             if not HEX_COLOR.match(value):
-                r.problems.add(node.loc, f"colour '{value}' should be written as #RRGGBB", "for example \"#1F4E79\" (in quotes)")
+                r.problems.add(node.loc, f"colour '{value}' should be written as #RRGGBB",
+                               "for example \"#1F4E79\" (in quotes)")
             else:
                 values[key] = value.upper()
         primary = values.get("primary", colors.primary)
@@ -530,7 +534,8 @@ def parse_set_options(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep or not PLACEHOLDER_NAME.match(key):
-            problems.add(Loc("--set"), f"'{pair}' should be written as name=value", "for example --set patient_name=Ana")
+            problems.add(Loc("--set"), f"'{pair}' should be written as name=value",
+                         "for example --set patient_name=Ana")
             continue
         values[key] = value
     problems.raise_if_any()
@@ -543,7 +548,8 @@ def check_values(handout: m.Handout, values: dict[str, str], where: str = "--set
     for name, loc in handout.placeholders.items():
         if name not in values:
             problems.add(loc, f"the placeholder {{{{ {name} }}}} has no value",
-                         f"give one with {where} {name}=..." if where == "--set" else f"add a '{name}' column to {where}")
+                         f"give one with {where} {name}=..." if where == "--set"
+                         else f"add a '{name}' column to {where}")
     problems.raise_if_any()
 
 

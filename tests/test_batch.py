@@ -390,4 +390,5 @@ def test_hostile_csv_values_print_literally_and_run_nothing(write_yaml, run_cli,
         assert squash(f"Dear {value}, your hospital number is H{number}.") in text, value
         annotations = [a for page in PdfReader(str(pdf)).pages for a in (page.get("/Annots") or [])]
         assert annotations == []
-    assert "<b>" not in stderr and "passwd" not in stderr  # patient values are never echoed
+    assert "<b>" not in stderr
+    assert "passwd" not in stderr

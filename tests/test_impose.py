@@ -77,7 +77,7 @@ def test_sheet_order_for_8_pages():
     assert sheet_order(8) == [(8, 1), (2, 7), (6, 3), (4, 5)]
 
 
-@pytest.mark.parametrize("pages, padded", [(8, 8), (6, 8), (4, 4), (12, 12)])
+@pytest.mark.parametrize(("pages", "padded"), [(8, 8), (6, 8), (4, 4), (12, 12)])
 def test_a5_pages_land_on_a4_landscape_in_saddle_order(pages, padded):
     out = impose_saddle_stitch(make_booklet(pages))
     reader = PdfReader(io.BytesIO(out))

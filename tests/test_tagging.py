@@ -332,7 +332,7 @@ def test_every_block_kind_has_its_role_and_text_in_reading_order(every_tree) -> 
         ("Table", None),
     ]
     assert [role for role, _ in top[:len(expected)]] == [role for role, _ in expected]
-    for (role, text), (_, want) in zip(top, expected):
+    for (role, text), (_, want) in zip(top, expected, strict=False):
         if want is not None:
             assert text == squash(want), role
     back = top[len(expected):]
@@ -386,7 +386,8 @@ def test_figures_have_alt_text_and_a_box(every_tree) -> None:  # type: ignore[no
     for f in figures:
         assert f.attributes.get("O") == "/Layout"
         x0, y0, x1, y1 = f.attributes["BBox"]  # type: ignore[misc]
-        assert x1 > x0 and y1 > y0
+        assert x1 > x0
+        assert y1 > y0
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -408,7 +409,7 @@ def test_the_qr_code_is_a_link_with_its_annotation(every_tree) -> None:  # type:
     assert str(annotation.Contents) == "QR code linking to https://example.org/video"
     parents = pdf.Root.StructTreeRoot.ParentTree.Nums
     key = int(annotation.StructParent)
-    assert dict(zip(list(parents)[::2], list(parents)[1::2]))[key].objgen == link.objgen
+    assert dict(zip(list(parents)[::2], list(parents)[1::2], strict=False))[key].objgen == link.objgen
 
 
 def test_a_paragraph_and_a_table_split_across_pages_stay_one_element(every_tree) -> None:  # type: ignore[no-untyped-def]
@@ -443,7 +444,7 @@ def test_the_parent_tree_agrees_with_the_marked_content_on_the_pages(build) -> N
         pdf = open_pdf(build(source, kind))
         doc = structure(pdf)
         nums = list(pdf.Root.StructTreeRoot.ParentTree.Nums)
-        parent_tree = dict(zip((int(k) for k in nums[::2]), nums[1::2]))
+        parent_tree = dict(zip((int(k) for k in nums[::2]), nums[1::2], strict=False))
         by_objgen = {n.objgen: n for n in doc.walk()}
         in_tree = {mark for n in doc.walk() for kid in n.kids if not isinstance(kid, Node) and kid[0] == "mcr"
                    for mark in [kid[1:]]}
@@ -485,7 +486,8 @@ def test_pdfua_identifier_only_on_request(build) -> None:  # type: ignore[no-unt
 
 def test_untagged_has_no_structure_and_no_marked_content(build) -> None:  # type: ignore[no-untyped-def]
     pdf = open_pdf(build("every-block", "booklet", tags=False))
-    assert "/StructTreeRoot" not in pdf.Root and "/MarkInfo" not in pdf.Root
+    assert "/StructTreeRoot" not in pdf.Root
+    assert "/MarkInfo" not in pdf.Root
     for page in pdf.pages:
         assert "/StructParents" not in page
         assert not [op for _, op in pikepdf.parse_content_stream(page) if str(op) in ("BDC", "BMC", "EMC")]
@@ -525,7 +527,8 @@ def test_pages_render_the_same_tagged_or_not(build, kind: str) -> None:
     assert len(documents[0]) == len(documents[1])
     for number in range(len(documents[0])):
         tagged, untagged = (d[number].render(scale=50 / 72).to_pil() for d in documents)
-        assert tagged.size == untagged.size and tagged.tobytes() == untagged.tobytes(), f"page {number + 1} differs"
+        assert tagged.size == untagged.size, f"page {number + 1} differs in size"
+        assert tagged.tobytes() == untagged.tobytes(), f"page {number + 1} differs"
 
 
 @pytest.mark.parametrize("kind", ["booklet", "summary"])
@@ -556,7 +559,8 @@ def test_no_tags_and_pdfua_on_the_command_line(run_cli, every_block: Path, tmp_p
     with open_pdf(ua.read_bytes()).open_metadata() as xmp:
         assert xmp["pdfuaid:part"] == "1"
     code, out, _ = run_cli("build", "--help")
-    assert "--no-tags" in out and "--pdfua" in out
+    assert "--no-tags" in out
+    assert "--pdfua" in out
 
 
 def test_reportlab_is_the_series_the_internals_were_checked_against() -> None:
