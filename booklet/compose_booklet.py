@@ -29,6 +29,9 @@ SADDLE_STITCH = 4
 CONTENTS_FROM = 3
 #: Space kept clear between the cover's logo, title and band (points).
 COVER_GAP = 8 * MM
+#: The cover band's share of the page height, and the most it may grow to for a long audience line.
+BAND_SHARE = 0.2
+MAX_BAND_SHARE = 0.4
 #: Share of the cover frame left empty above the title.
 COVER_LEAD = 0.12
 
@@ -71,10 +74,18 @@ class Furniture:
         self.page = page
         self.logo_height = (14 if c.theme.type.min < 16 else 22) * MM
         self._footer: tuple[Paragraph, float] | None = None
+        self._audience: tuple[Paragraph, float] | None = None
+        if c.handout.audience:  # measured now: a long one (a patient's long name in it) makes the band taller
+            para = c.para(c.handout.audience, c.styles.on_band)
+            self._audience = (para, para.wrap(page.width - page.left - page.right, page.height)[1])
 
     # cover ---------------------------------------------------------------------
     def band_height(self) -> float:
-        return self.page.height * 0.2
+        """The cover's coloured band: a fifth of the page, taller when the audience line needs it."""
+        band = self.page.height * BAND_SHARE
+        if self._audience is not None:
+            band = max(band, min(self._audience[1] + COVER_GAP, self.page.height * MAX_BAND_SHARE))
+        return band
 
     def cover(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
         c, p, pg = self.c, self.c.theme.palette, self.page
@@ -98,10 +109,9 @@ class Furniture:
                                       "the clinic name is too long to fit on the cover",
                                       "shorten it to one or two lines")
             tagging.ensure(para).drawOn(canvas, pg.left, top - h)
-        if c.handout.audience:
-            para = c.para(c.handout.audience, c.styles.on_band)
-            _, h = para.wrap(width, band)
-            if h > band - COVER_GAP:  # it would run off the band and the page
+        if self._audience is not None:
+            para, h = self._audience
+            if h + COVER_GAP > band + 0.01:  # even the tallest band is too short: it would run off the page
                 raise BookletError.at(c.handout.field_locs.get("audience", c.handout.loc),
                                       "the audience is too long to fit on the cover", "shorten it to a sentence")
             with tagging.reading_last(canvas):  # drawn with the cover, read after the title

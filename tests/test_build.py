@@ -415,3 +415,28 @@ def test_work_reused_within_a_process_gives_the_bytes_of_a_fresh_process(tmp_pat
     assert parsed > 100
     assert len(flowables._parsed) == parsed
     assert first == second == fresh.read_bytes()
+
+
+@pytest.mark.parametrize("variant", ["booklet", "large-print"])
+def test_a_200_character_name_in_the_audience_line_fits_the_cover(tmp_path: Path, variant: str) -> None:
+    """A personalised cover ("Prepared for {{ patient_name }}") with a very long name: the band grows
+    to hold the whole line, below the title, on the page."""
+    name = ("Bartholomew-Featherstonehaugh " * 10)[:200]
+    handout = tmp_path / "h.yaml"
+    handout.write_text("title: Your chemotherapy\naudience: Prepared for {{ patient_name }} "
+                       "(hospital number {{ patient_id }})\nsections:\n  - heading: H\n    body: [Hello]\n",
+                       encoding="utf-8")
+    out = tmp_path / "out.pdf"
+    extra = ["--large-print"] if variant == "large-print" else []
+    code, _, err = invoke_cli("build", handout, *extra, "--set", f"patient_name={name}",
+                              "--set", "patient_id=P00042", "-o", out)
+    assert code == 0, err
+    cover = page_chars(out)[0]
+    text = squash("".join(ch for ch, *_ in cover.chars))
+    assert squash(f"Prepared for {name} (hospital number P00042)") in text
+    title_bottom = max(bottom for ch, size, x0, x1, top, bottom, font in cover.chars if size >= 20)
+    audience = [c for c in cover.chars if c[1] < 20]
+    assert min(top for ch, size, x0, x1, top, bottom, font in audience) > title_bottom
+    for ch, _size, x0, x1, top, bottom, _font in cover.chars:
+        assert 0 <= x0 <= x1 <= cover.width, ch
+        assert 0 <= top <= bottom <= cover.height, ch
