@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -90,6 +91,54 @@ class Paragraph(_Paragraph):
         if availWidth >= _FUZZ:  # below it ReportLab answers "cannot fit" and breaks no lines
             self._wrapped_width, self._wrapped_frags = availWidth, self.frags
         return size
+
+    def draw(self) -> None:
+        """Draw, with a space at the end of each line that ends between two words.
+
+        ReportLab writes no character where it breaks a line, so text read from the
+        PDF (a screen reader following the tags, copy and paste, search) ran the last
+        word of a line into the first of the next ("theirfamilies"). The space is
+        drawn after the line's last glyph, so nothing on the page moves; a line that
+        ends inside a word (hyphenated, or a word too long for a line) gets none.
+        """
+        added = _word_end_spaces(self)
+        try:
+            super().draw()
+        finally:
+            for undo in added:
+                undo()
+
+
+def _word_end_spaces(para: _Paragraph) -> list[Callable[[], None]]:
+    """Add the spaces `Paragraph.draw` describes to the paragraph's lines; returns how to take them out."""
+    from reportlab.lib.enums import TA_LEFT
+    from reportlab.platypus.paragraph import _SplitFragH, _SplitWord, _SplitWordEnd
+
+    bl = para.__dict__.get("blPara")
+    if bl is None or para.style.alignment != TA_LEFT or len(bl.lines) < 2:
+        return []
+    undo: list[Callable[[], None]] = []
+    lines = bl.lines
+    if bl.kind == 0:  # (extra space, [words]) per line, drawn as ' '.join(words)
+        for _, words in lines[:-1]:
+            last = words[-1] if words else None
+            if last is None or (isinstance(last, _SplitWord) and not isinstance(last, _SplitWordEnd)):
+                continue
+            words.append("")
+            undo.append(words.pop)
+        return undo
+    frag_words = para.frags  # after line breaking: the paragraph's words, each line starting at .sFW
+    for line, following in pairwise(lines):
+        ends_with = frag_words[following.sFW - 1] if 0 < getattr(following, "sFW", 0) <= len(frag_words) else None
+        if ends_with is None or isinstance(ends_with, _SplitFragH) or not line.words:
+            continue
+        last = line.words[-1]
+        text = getattr(last, "text", None)
+        if not isinstance(text, str) or getattr(last, "cbDefn", None) is not None or text.endswith(" "):
+            continue
+        last.text = text + " "
+        undo.append(lambda frag=last, was=text: setattr(frag, "text", was))
+    return undo
 
 
 class WritingLines(Flowable):

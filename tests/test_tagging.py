@@ -567,3 +567,29 @@ def test_reportlab_is_the_series_the_internals_were_checked_against() -> None:
     rl_internals.check_version()
     pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text(encoding="utf-8")
     assert '"reportlab>=5.1,<5.2"' in pyproject
+
+
+# -- word boundaries at line ends ----------------------------------------------------------
+def _drawn_text(pdf: bytes) -> str:
+    """The characters in the order the content streams draw them, with nothing added between
+    lines: what a reader following the tags gets."""
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return "".join(ch["text"] for page in doc.pages for ch in page.chars)
+
+
+@pytest.mark.parametrize("large_print", [False, True])
+def test_a_line_that_ends_between_two_words_ends_with_a_space(tmp_path: Path, large_print: bool) -> None:
+    words = ("Patients often ask what happens next after their families have heard the news and "
+             "**how long the treatment takes** before the first scan can show whether it works").split()
+    long_word = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 8  # longer than a line: split, no space
+    handout = tmp_path / "h.yaml"
+    handout.write_text("title: T\nsections:\n  - heading: H\n    body:\n"
+                       f"      - \"{' '.join(words)}\"\n      - {long_word} ends here.\n", encoding="utf-8")
+    handout_model, clinic = api.load(handout)
+    variant = "large-print" if large_print else "booklet"
+    drawn = _drawn_text(api.render_prepared(api.prepare(handout_model, clinic, variant)).pdf)
+    plain_words = " ".join(words).replace("**", "")
+    assert plain_words in drawn  # every line break between two words reads as a space
+    assert f"{long_word} ends here." in drawn  # a word split across lines reads whole
