@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
@@ -137,7 +138,7 @@ def _word_end_spaces(para: _Paragraph) -> list[Callable[[], None]]:
         if not isinstance(text, str) or getattr(last, "cbDefn", None) is not None or text.endswith(" "):
             continue
         last.text = text + " "
-        undo.append(lambda frag=last, was=text: setattr(frag, "text", was))
+        undo.append(functools.partial(setattr, last, "text", text))
     return undo
 
 
