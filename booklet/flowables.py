@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections import OrderedDict
 from collections.abc import Callable
@@ -23,7 +24,7 @@ memoise_string_widths()
 #: Parsed paragraphs kept per process: a personalised batch re-renders the same handout for every row,
 #: and a summary is laid out at several sizes, so most paragraphs are parsed again with the same text
 #: and style. Bounded, in memory only.
-PARSE_MEMO_SIZE = 4096
+PARSE_MEMO_SIZE = 1024  # a handout in all four variants has about 500 distinct paragraphs
 _parsed: OrderedDict[tuple[str, tuple[Any, ...]], tuple[Any, ...]] = OrderedDict()
 _style_keys: WeakKeyDictionary[Any, tuple[Any, ...]] = WeakKeyDictionary()
 
@@ -45,6 +46,27 @@ def _style_key(style: Any) -> tuple[Any, ...]:
     return key
 
 
+#: Line breaks per parse (shared `frags`, see `_parsed`) and width: the parse, the lines, the
+#: paragraph's words when ReportLab replaced `frags` by them (mixed styles), and what else wrap sets.
+_broken: OrderedDict[tuple[int, float], tuple[Any, Any, Any, dict[str, Any]]] = OrderedDict()
+_WRAP_STATE = ("width", "height", "_wrapWidths", "_width_max", "_hyphenations", "_splitLongWordCount")
+
+
+def _copy_lines(lines: Any) -> Any:
+    """A copy of broken lines that nothing done to it can change the original: a page split
+    changes the class of the word it splits at or adds a space to a line's last fragment, and
+    drawing adds word-end spaces for a moment."""
+    if lines.kind == 0:  # (extra space, [words]) per line
+        return lines.clone(lines=[(extra, [w if type(w) is str else copy.copy(w) for w in words])
+                                  for extra, words in lines.lines])
+    return lines.clone(lines=[line.clone(words=[w.clone() for w in line.words]) for line in lines.lines])
+
+
+def _copy_words(words: list[Any]) -> list[Any]:
+    """A copy of a mixed-style paragraph's words (ReportLab's `frags` after breaking lines)."""
+    return [copy.copy(w) for w in words]
+
+
 class Paragraph(_Paragraph):
     """ReportLab's Paragraph, except that parsing the same text in the same style again, or wrapping
     it again at the same width, reuses the work already done.
@@ -60,7 +82,15 @@ class Paragraph(_Paragraph):
     result, and the PDF, is the same byte for byte. Anything that changes the
     paragraph's lines (a split drops `blPara`; breaking lines replaces `frags`)
     makes the next wrap compute them afresh.
+
+    Across copies: a paragraph that shares its parse with one laid out before, at the
+    same width, gets a copy of those line breaks (`_broken`), so the rows of a
+    personalised batch re-break only the paragraphs their values change. A copy, as
+    ReportLab changes words and lines in place when it splits a paragraph.
     """
+
+    #: Whether `frags` is the parse memo's (a split part's are its own, and not worth remembering lines for).
+    _parse_shared = False
 
     def __init__(self, text: str, style: Any = None, bulletText: Any = None, frags: Any = None,
                  caseSensitive: int = 1, encoding: str = "utf8") -> None:
@@ -76,8 +106,10 @@ class Paragraph(_Paragraph):
                             state["bulletText"])
             if len(_parsed) > PARSE_MEMO_SIZE:
                 _parsed.popitem(last=False)
+            self._parse_shared = True
             return
         _parsed.move_to_end(key)
+        self._parse_shared = True
         self.caseSensitive, self.encoding, self.debug = caseSensitive, encoding, 0
         text, frags, parsed_style, bullet_text = parsed
         self.text, self.frags, self.bulletText = text, frags, bullet_text
@@ -85,13 +117,30 @@ class Paragraph(_Paragraph):
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         state = self.__dict__
-        if (state.get("_wrapped_width") == availWidth and state.get("_wrapped_frags") is self.frags
-                and "blPara" in state):
+        frags = self.frags
+        if state.get("_wrapped_width") == availWidth and state.get("_wrapped_frags") is frags and "blPara" in state:
             return self.width, self.height
-        size = super().wrap(availWidth, availHeight)
-        if availWidth >= _FUZZ:  # below it ReportLab answers "cannot fit" and breaks no lines
-            self._wrapped_width, self._wrapped_frags = availWidth, self.frags
-        return size
+        if availWidth < _FUZZ:  # ReportLab answers "cannot fit" and breaks no lines
+            return super().wrap(availWidth, availHeight)
+        known = _broken.get((id(frags), availWidth)) if self._parse_shared else None
+        if known is not None and known[0] is frags:  # the same parse at the same width: the same lines
+            _broken.move_to_end((id(frags), availWidth))
+            _, lines, words, wrapped = known
+            state.update(wrapped)
+            state["blPara"] = _copy_lines(lines)
+            if words is not None:
+                state["frags"] = _copy_words(words)
+        else:
+            super().wrap(availWidth, availHeight)
+            if self._parse_shared:
+                lines = state["blPara"]
+                words = None if self.frags is frags else _copy_words(self.frags)
+                _broken[(id(frags), availWidth)] = (frags, _copy_lines(lines), words,
+                                                    {k: state[k] for k in _WRAP_STATE if k in state})
+                if len(_broken) > PARSE_MEMO_SIZE:
+                    _broken.popitem(last=False)
+        self._wrapped_width, self._wrapped_frags = availWidth, self.frags
+        return self.width, self.height
 
     def draw(self) -> None:
         """Draw, with a space at the end of each line that ends between two words.

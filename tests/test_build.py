@@ -440,3 +440,35 @@ def test_a_200_character_name_in_the_audience_line_fits_the_cover(tmp_path: Path
     for ch, _size, x0, x1, top, bottom, _font in cover.chars:
         assert 0 <= x0 <= x1 <= cover.width, ch
         assert 0 <= top <= bottom <= cover.height, ch
+
+
+def test_copies_with_different_values_reuse_line_breaks_without_changing_a_byte(tmp_path: Path) -> None:
+    """Rows of a batch reuse the line breaks of paragraphs their values do not touch, even where a
+    longer value moves such a paragraph's page break (a split changes the split word in place)."""
+    import subprocess
+    import sys
+
+    from booklet import flowables
+
+    story = " ".join(f"Sentence {i} explains how the treatment works and what to expect afterwards."
+                     for i in range(60))
+    mixed = " ".join(f"Line {i} says **what matters most** and *why* it helps." for i in range(80))  # several styles
+    handout = tmp_path / "h.yaml"
+    handout.write_text("title: T\nsections:\n  - heading: H\n    body:\n      - \"Dear {{ name }},\"\n"
+                       f"      - {story}\n      - \"{mixed}\"\n", encoding="utf-8")
+    names = ["Ann", ("Bartholomew Featherstonehaugh " * 7).strip()]
+
+    def fresh(name: str) -> bytes:
+        out = tmp_path / "fresh.pdf"
+        subprocess.run([sys.executable, "-m", "booklet", "build", str(handout), "--set", f"name={name}",
+                        "-o", str(out)], check=True, capture_output=True)
+        return out.read_bytes()
+
+    expected = {name: fresh(name) for name in names}
+    assert expected[names[0]] != expected[names[1]]
+    handout_model, clinic = api.load(handout)
+    prepared = api.prepare(handout_model, clinic)
+    before = len(flowables._broken)
+    for name in names + names[::-1]:
+        assert api.render_prepared(prepared, {"name": name}).pdf == expected[name], name
+    assert len(flowables._broken) > before  # line breaks were remembered, and reused
