@@ -50,6 +50,18 @@ def _style_key(style: Any) -> tuple[Any, ...]:
 #: paragraph's words when ReportLab replaced `frags` by them (mixed styles), and what else wrap sets.
 _broken: OrderedDict[tuple[int, float], tuple[Any, Any, Any, dict[str, Any]]] = OrderedDict()
 _WRAP_STATE = ("width", "height", "_wrapWidths", "_width_max", "_hyphenations", "_splitLongWordCount")
+#: Parses broken at a width once: lines are remembered (copied) when the same parse comes a second
+#: time, so distinct handouts, whose paragraphs never come again, pay nothing for the memo.
+_seen: OrderedDict[tuple[int, float], Any] = OrderedDict()
+
+
+def _seen_before(key: tuple[int, float], frags: Any) -> bool:
+    if _seen.get(key) is frags:
+        return True
+    _seen[key] = frags
+    if len(_seen) > PARSE_MEMO_SIZE:
+        _seen.popitem(last=False)
+    return False
 
 
 def _copy_lines(lines: Any) -> Any:
@@ -132,7 +144,7 @@ class Paragraph(_Paragraph):
                 state["frags"] = _copy_words(words)
         else:
             super().wrap(availWidth, availHeight)
-            if self._parse_shared:
+            if self._parse_shared and _seen_before((id(frags), availWidth), frags):
                 lines = state["blPara"]
                 words = None if self.frags is frags else _copy_words(self.frags)
                 _broken[(id(frags), availWidth)] = (frags, _copy_lines(lines), words,
