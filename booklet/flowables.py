@@ -174,7 +174,7 @@ class Paragraph(_Paragraph):
 def _word_end_spaces(para: _Paragraph) -> list[Callable[[], None]]:
     """Add the spaces `Paragraph.draw` describes to the paragraph's lines; returns how to take them out."""
     from reportlab.lib.enums import TA_LEFT
-    from reportlab.platypus.paragraph import _SplitFragH, _SplitWord, _SplitWordEnd
+    from reportlab.platypus.paragraph import _HSFrag, _SplitWord, _SplitWordEnd
 
     bl = para.__dict__.get("blPara")
     if bl is None or para.style.alignment != TA_LEFT or len(bl.lines) < 2:
@@ -189,10 +189,12 @@ def _word_end_spaces(para: _Paragraph) -> list[Callable[[], None]]:
             words.append("")
             undo.append(words.pop)
         return undo
-    frag_words = para.frags  # after line breaking: the paragraph's words, each line starting at .sFW
+    # After line breaking `frags` holds the paragraph's words, each line starting at word .sFW; a word
+    # followed by a space is a _HSFrag ("hanging space"), a piece of a split word is not.
+    frag_words = para.frags
     for line, following in pairwise(lines):
         ends_with = frag_words[following.sFW - 1] if 0 < getattr(following, "sFW", 0) <= len(frag_words) else None
-        if ends_with is None or isinstance(ends_with, _SplitFragH) or not line.words:
+        if not line.words or not (isinstance(ends_with, _HSFrag) or getattr(line, "lineBreak", False)):
             continue
         last = line.words[-1]
         text = getattr(last, "text", None)

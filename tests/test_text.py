@@ -163,3 +163,25 @@ def test_markup_of_any_text_is_accepted_by_paragraph(text: str) -> None:
     para.wrap(300, 1000)
     tags = re.findall(r"</?[a-z]+/?>", markup(text))
     assert set(tags) <= {"<b>", "</b>", "<i>", "</i>", "<br/>"}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXTS, st.integers(min_value=60, max_value=300))
+def test_any_text_reads_back_as_the_same_words_at_any_width(text: str, width: int) -> None:
+    """booklet's Paragraph, in narrow columns: the characters as drawn, in order, make exactly the
+    words the reader sees. A line break between words reads as a space, and one inside a word
+    too long for the line (split) reads as nothing."""
+    import pdfplumber
+
+    from booklet.flowables import Paragraph as BookletParagraph
+
+    fonts = font_set()
+    style = ParagraphStyle("t", fontName=fonts.regular, fontSize=11, leading=14, splitLongWords=1)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, invariant=1, initialFontName=fonts.regular, pagesize=(width + 72, 842),
+                            leftMargin=36, rightMargin=36)  # a column `width` points wide
+    values = {"v": "<i>&x</i> **v**"}
+    doc.build([BookletParagraph(markup(text, values), style)])
+    with pdfplumber.open(io.BytesIO(buffer.getvalue())) as pdf:
+        drawn = "".join(ch["text"] for page in pdf.pages for ch in page.chars)
+    assert unicodedata.normalize("NFKC", drawn).split() == unicodedata.normalize("NFKC", plain(text, values)).split()
