@@ -282,34 +282,26 @@ class Composer:
         table = self.grid(data, widths, commands, repeatRows=1, splitInRow=1 if tall else 0)
         return [tagging.wrap(table, table_tag), Spacer(1, self.theme.space["block"])]
 
+    def longest_word(self, b: m.Table, i: int) -> float:
+        """Width of the longest word in column `i`, its heading (bold) included."""
+        s = self.styles
+        cells = " ".join(tx.plain(row[i], self.values) for row in b.rows)
+        return max(widest_word(cells, self.fonts.regular, s.cell.fontSize),
+                   widest_word(tx.plain(b.columns[i], self.values), self.fonts.bold, s.cell_head.fontSize))
+
     def words_fit(self, b: m.Table) -> bool:
         """Whether every column can be as wide as its longest word: if not, words would break mid-word."""
-        from reportlab.pdfbase.pdfmetrics import stringWidth
-
-        s = self.styles
-        room = 0.0
-        for i, column in enumerate(b.columns):
-            cells = " ".join(tx.plain(row[i], self.values) for row in b.rows).split()
-            longest = max((stringWidth(w, self.fonts.regular, s.cell.fontSize) for w in cells), default=0)
-            for w in tx.plain(column, self.values).split():
-                longest = max(longest, stringWidth(w, self.fonts.bold, s.cell_head.fontSize))
-            room += longest + s.cell.fontSize * 0.8
-        return room <= self.frame_width
+        pad = self.styles.cell.fontSize * 0.8
+        return sum(self.longest_word(b, i) + pad for i in range(len(b.columns))) <= self.frame_width
 
     def column_widths(self, b: m.Table) -> list[float]:
         """Each column gets room for its longest word, the rest shared by how much text it holds."""
-        from reportlab.pdfbase.pdfmetrics import stringWidth
-
         s = self.styles
         pad = s.cell.fontSize * 0.8
         need, share = [], []
-        for i, column in enumerate(b.columns):
+        for i in range(len(b.columns)):
             cells = [tx.plain(row[i], self.values) for row in b.rows]
-            longest = max((stringWidth(w, self.fonts.regular, s.cell.fontSize) for c in cells for w in c.split()),
-                          default=0)
-            longest = max(longest, *(stringWidth(w, self.fonts.bold, s.cell_head.fontSize)
-                                     for w in tx.plain(column, self.values).split()))
-            need.append(min(longest + pad, self.frame_width * 0.45))
+            need.append(min(self.longest_word(b, i) + pad, self.frame_width * 0.45))
             share.append(sum(len(c) for c in cells) / len(cells) + 4)
         spare = self.frame_width - sum(need)
         if spare <= 0:

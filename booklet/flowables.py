@@ -12,11 +12,12 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from reportlab.lib.colors import HexColor
+from reportlab.lib.enums import TA_LEFT
 from reportlab.platypus import Flowable
 from reportlab.platypus import Paragraph as _Paragraph
 from reportlab.rl_config import _FUZZ
 
-from .rl_internals import memoise_string_widths
+from .rl_internals import WORD_BEFORE_SPACE, WORD_LAST_PIECE, WORD_PIECE, WRAP_STATE, memoise_string_widths
 
 memoise_string_widths()
 
@@ -48,20 +49,17 @@ def _style_key(style: Any) -> tuple[Any, ...]:
 
 #: Line breaks per parse (shared `frags`, see `_parsed`) and width: the parse, the lines, the
 #: paragraph's words when ReportLab replaced `frags` by them (mixed styles), and what else wrap sets.
+#: The first time a parse is broken at a width only the parse is kept (lines None): lines are copied
+#: when it comes a second time, so distinct handouts, whose paragraphs never come again, pay nothing.
 _broken: OrderedDict[tuple[int, float], tuple[Any, Any, Any, dict[str, Any]]] = OrderedDict()
-_WRAP_STATE = ("width", "height", "_wrapWidths", "_width_max", "_hyphenations", "_splitLongWordCount")
-#: Parses broken at a width once: lines are remembered (copied) when the same parse comes a second
-#: time, so distinct handouts, whose paragraphs never come again, pay nothing for the memo.
-_seen: OrderedDict[tuple[int, float], Any] = OrderedDict()
 
 
-def _seen_before(key: tuple[int, float], frags: Any) -> bool:
-    if _seen.get(key) is frags:
-        return True
-    _seen[key] = frags
-    if len(_seen) > PARSE_MEMO_SIZE:
-        _seen.popitem(last=False)
-    return False
+def _remember(memo: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+    """Keep `value` as the newest entry of a memo bounded at PARSE_MEMO_SIZE."""
+    memo[key] = value
+    memo.move_to_end(key)
+    if len(memo) > PARSE_MEMO_SIZE:
+        memo.popitem(last=False)
 
 
 def _copy_lines(lines: Any) -> Any:
@@ -114,10 +112,8 @@ class Paragraph(_Paragraph):
         if parsed is None:
             super().__init__(text, style)
             state = self.__dict__  # set by ReportLab's _setup
-            _parsed[key] = (state["text"], state["frags"], None if state["style"] is style else state["style"],
-                            state["bulletText"])
-            if len(_parsed) > PARSE_MEMO_SIZE:
-                _parsed.popitem(last=False)
+            _remember(_parsed, key, (state["text"], state["frags"],
+                                     None if state["style"] is style else state["style"], state["bulletText"]))
             self._parse_shared = True
             return
         _parsed.move_to_end(key)
@@ -134,9 +130,12 @@ class Paragraph(_Paragraph):
             return self.width, self.height
         if availWidth < _FUZZ:  # ReportLab answers "cannot fit" and breaks no lines
             return super().wrap(availWidth, availHeight)
-        known = _broken.get((id(frags), availWidth)) if self._parse_shared else None
-        if known is not None and known[0] is frags:  # the same parse at the same width: the same lines
-            _broken.move_to_end((id(frags), availWidth))
+        key = (id(frags), availWidth)
+        known = _broken.get(key) if self._parse_shared else None
+        if known is not None and known[0] is not frags:
+            known = None  # an id reused by another parse
+        if known is not None and known[1] is not None:  # the same parse at the same width: the same lines
+            _broken.move_to_end(key)
             _, lines, words, wrapped = known
             state.update(wrapped)
             state["blPara"] = _copy_lines(lines)
@@ -144,13 +143,12 @@ class Paragraph(_Paragraph):
                 state["frags"] = _copy_words(words)
         else:
             super().wrap(availWidth, availHeight)
-            if self._parse_shared and _seen_before((id(frags), availWidth), frags):
-                lines = state["blPara"]
+            if known is not None:  # the second time: remember a copy of the lines
                 words = None if self.frags is frags else _copy_words(self.frags)
-                _broken[(id(frags), availWidth)] = (frags, _copy_lines(lines), words,
-                                                    {k: state[k] for k in _WRAP_STATE if k in state})
-                if len(_broken) > PARSE_MEMO_SIZE:
-                    _broken.popitem(last=False)
+                _remember(_broken, key, (frags, _copy_lines(state["blPara"]), words,
+                                         {k: state[k] for k in WRAP_STATE if k in state}))
+            elif self._parse_shared:
+                _remember(_broken, key, (frags, None, None, {}))
         self._wrapped_width, self._wrapped_frags = availWidth, self.frags
         return self.width, self.height
 
@@ -173,9 +171,6 @@ class Paragraph(_Paragraph):
 
 def _word_end_spaces(para: _Paragraph) -> list[Callable[[], None]]:
     """Add the spaces `Paragraph.draw` describes to the paragraph's lines; returns how to take them out."""
-    from reportlab.lib.enums import TA_LEFT
-    from reportlab.platypus.paragraph import _HSFrag, _SplitWord, _SplitWordEnd
-
     bl = para.__dict__.get("blPara")
     if bl is None or para.style.alignment != TA_LEFT or len(bl.lines) < 2:
         return []
@@ -184,17 +179,15 @@ def _word_end_spaces(para: _Paragraph) -> list[Callable[[], None]]:
     if bl.kind == 0:  # (extra space, [words]) per line, drawn as ' '.join(words)
         for _, words in lines[:-1]:
             last = words[-1] if words else None
-            if last is None or (isinstance(last, _SplitWord) and not isinstance(last, _SplitWordEnd)):
+            if last is None or (isinstance(last, WORD_PIECE) and not isinstance(last, WORD_LAST_PIECE)):
                 continue
             words.append("")
             undo.append(words.pop)
         return undo
-    # After line breaking `frags` holds the paragraph's words, each line starting at word .sFW; a word
-    # followed by a space is a _HSFrag ("hanging space"), a piece of a split word is not.
     frag_words = para.frags
     for line, following in pairwise(lines):
         ends_with = frag_words[following.sFW - 1] if 0 < getattr(following, "sFW", 0) <= len(frag_words) else None
-        if not line.words or not (isinstance(ends_with, _HSFrag) or getattr(line, "lineBreak", False)):
+        if not line.words or not (isinstance(ends_with, WORD_BEFORE_SPACE) or getattr(line, "lineBreak", False)):
             continue
         last = line.words[-1]
         text = getattr(last, "text", None)

@@ -75,7 +75,8 @@ def _precomputed(name: str, path: Path):  # type: ignore[no-untyped-def]
         return None
     end = data.index(b"\n", len(METRICS_MAGIC))
     header = json.loads(data[len(METRICS_MAGIC):end])
-    if header["sha256"] != hashlib.sha256(path.read_bytes()).hexdigest():
+    font_data = path.read_bytes()
+    if header["sha256"] != hashlib.sha256(font_data).hexdigest():
         return None  # the font file changed: parse it (and run `python -m booklet.fonts`)
     arrays, offset = [], end + 1
     for code, count in header["arrays"]:
@@ -85,7 +86,7 @@ def _precomputed(name: str, path: Path):  # type: ignore[no-untyped-def]
             a.byteswap()
         arrays.append(a)
         offset += count * a.itemsize
-    return ttfont_from_metrics(name, str(path), header["scalars"], arrays)
+    return ttfont_from_metrics(name, str(path), font_data, header["scalars"], arrays)
 
 
 def write_metrics(path: Path) -> Path:

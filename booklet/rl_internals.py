@@ -16,12 +16,14 @@ Public API used elsewhere (not listed as internals): `Canvas.addLiteral`,
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import reportlab
 from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import paragraph
 from reportlab.platypus.flowables import DDIndenter, LIIndenter, ListFlowable, _ContainerSpace
 
 #: The ReportLab series these internals were checked against.
@@ -190,8 +192,9 @@ def face_metrics(font: Any) -> tuple[dict[str, Any], list[Any]]:
     return scalars, arrays
 
 
-def ttfont_from_metrics(name: str, path: str, scalars: dict[str, Any], arrays: list[Any]) -> Any:
-    """A `TTFont` equal to `TTFont(name, path)`, with the face's fields taken from `face_metrics`' output.
+def ttfont_from_metrics(name: str, path: str, data: bytes, scalars: dict[str, Any], arrays: list[Any]) -> Any:
+    """A `TTFont` equal to `TTFont(name, path)`, with the face's fields taken from `face_metrics`' output
+    and its bytes (`data`, the file at `path`, already read to check it) not read again.
 
     Mirrors `TTFont.__init__` and `TTFontFace.__init__` (reportlab 5.1) except for the call to
     `extractInfo`; `tests/test_fonts.py` checks that every attribute matches a parsed font.
@@ -205,7 +208,9 @@ def ttfont_from_metrics(name: str, path: str, scalars: dict[str, Any], arrays: l
 
     face = TTFontFace.__new__(TTFontFace)
     pdfmetrics.TypeFace.__init__(face, None)
-    TTFontParser.__init__(face, path, validate=0, subfontIndex=0)
+    source = io.BytesIO(data)
+    source.name = path  # TTFontParser keeps a file object's name as the face's filename
+    TTFontParser.__init__(face, source, validate=0, subfontIndex=0)
     for key in FACE_SCALARS:
         value = scalars[key]
         if key in _NAMES:
@@ -242,6 +247,21 @@ def ttfont_from_metrics(name: str, path: str, scalars: dict[str, Any], arrays: l
     return font
 
 
+# -- paragraph lines --------------------------------------------------------------------
+#: What `Paragraph.wrap` sets besides `blPara` (the broken lines): `booklet.flowables.Paragraph`
+#: restores these with a copy of remembered lines. After breaking a mixed-style paragraph's
+#: lines, ReportLab also replaces its `frags` by its words, each line starting at word `.sFW`.
+WRAP_STATE = ("width", "height", "_wrapWidths", "_width_max", "_hyphenations", "_splitLongWordCount")
+
+#: How ReportLab marks where a word ends, used to tell a line that ends between two words from
+#: one that ends inside a word. Single-style lines hold strings: a piece of a word split across
+#: lines is a `_SplitWord`, its last piece a `_SplitWordEnd`. Mixed-style paragraphs' words are
+#: lists: one followed by a space is a `_HSFrag` ("hanging space"), a split word's pieces are not.
+WORD_BEFORE_SPACE = paragraph._HSFrag
+WORD_PIECE = paragraph._SplitWord
+WORD_LAST_PIECE = paragraph._SplitWordEnd
+
+
 # -- paragraph measuring --------------------------------------------------------------
 #: Distinct (text, font, size) widths remembered per process. Line breaking measures every word of
 #: every paragraph, and the same words recur across paragraphs, sizes tried and copies of a handout.
@@ -255,7 +275,6 @@ def memoise_string_widths() -> None:
     from functools import lru_cache
 
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.platypus import paragraph
 
     if not hasattr(paragraph.stringWidth, "cache_info"):
         paragraph.stringWidth = lru_cache(maxsize=WIDTH_MEMO_SIZE)(pdfmetrics.stringWidth)
