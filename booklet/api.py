@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import model as m
-from .errors import BookletError, Loc
+from .errors import BookletError, Loc, Problem
 from .fonts import BUILT_IN, FontSet, font_set
 from .output import write_atomic
 from .render import DocumentSpec, render
@@ -59,6 +59,10 @@ class Result:
     pages: int
     notices: tuple[str, ...]
     output: Path | None = None
+    #: Things a person should look at before printing (severity "warning"), each with its file and line:
+    #: an expired review date, a clinic text not translated into the handout's language, figure text that
+    #: prints small. `strict=True` on `build` refuses them as errors instead.
+    warnings: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,7 @@ def render_prepared(p: Prepared, values: dict[str, str] | None = None, *, values
     spec = p.variant.compose(p.handout, p.clinic, p.theme, p.fonts, values)
     spec.tags, spec.pdfua = tags, pdfua
     pdf, pages = render(spec)
-    return Result(pdf, pages, p.theme.notices)
+    return Result(pdf, pages, p.theme.notices, warnings=tuple(spec.warnings))
 
 
 def default_output(content: Path, variant: str = "booklet") -> Path:
@@ -133,8 +137,10 @@ def default_output(content: Path, variant: str = "booklet") -> Path:
 
 def build(content: Path, *, clinic: Path | None = None, variant: str = "booklet", paper: str = "a4",
           values: dict[str, str] | None = None, output: Path | None = None,
-          assets: tuple[Path, ...] = (), tags: bool = True, pdfua: bool = False) -> Result:
-    """Validate, render and write one handout variant atomically. Returns what was written."""
+          assets: tuple[Path, ...] = (), tags: bool = True, pdfua: bool = False, strict: bool = False) -> Result:
+    """Validate, render and write one handout variant atomically. Returns what was written.
+
+    `strict`: warnings are refused as errors (nothing is written)."""
     target = output or default_output(content, variant)
     for source in (content, clinic):  # `-o handout.yaml` must not replace the handout with a PDF
         if source is not None and target.exists() and source.exists() and target.samefile(source):
@@ -143,5 +149,7 @@ def build(content: Path, *, clinic: Path | None = None, variant: str = "booklet"
     handout, clinic_model = load(content, clinic, assets=assets)
     prepared = prepare(handout, clinic_model, variant, paper)
     result = render_prepared(prepared, values, tags=tags, pdfua=pdfua)
+    if strict and result.warnings:
+        raise BookletError([Problem(w.loc, w.message, w.hint) for w in result.warnings])
     write_atomic(target, result.pdf)
-    return Result(result.pdf, result.pages, result.notices, target)
+    return Result(result.pdf, result.pages, result.notices, target, result.warnings)

@@ -51,6 +51,8 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def tagging_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--strict", is_flag=True,
+                        help="Refuse to write the PDF when there are warnings (exit 2), for scripts and CI.")(func)
     func = click.option("--pdfua", is_flag=True,
                         help="Claim PDF/UA-1 in the metadata. Not validated by an external checker: see README.")(func)
     return click.option("--no-tags", is_flag=True,
@@ -64,14 +66,17 @@ def main() -> None:
 
 
 def _build(content: Path, clinic: Path | None, paper: str, settings: tuple[str, ...], assets: tuple[Path, ...],
-           output: Path | None, variant: str, *, tags: bool = True, pdfua: bool = False) -> None:
+           output: Path | None, variant: str, *, tags: bool = True, pdfua: bool = False,
+           strict: bool = False) -> None:
     from .api import build
     from .validate import parse_set_options
 
     result = build(content, clinic=clinic, variant=variant, paper=paper, values=parse_set_options(settings),
-                   output=output, assets=assets, tags=tags, pdfua=pdfua)
+                   output=output, assets=assets, tags=tags, pdfua=pdfua, strict=strict)
     for notice in result.notices:
         click.echo(f"note: {notice}", err=True)
+    for warning in result.warnings:
+        click.echo(str(warning), err=True)
     click.echo(f"wrote {result.output} ({result.pages} page{'s' if result.pages != 1 else ''})", err=True)
 
 
@@ -82,7 +87,7 @@ def _build(content: Path, clinic: Path | None, paper: str, settings: tuple[str, 
 @tagging_options
 @reports_errors
 def build(content: Path, clinic: Path | None, paper: str, settings: tuple[str, ...], assets: tuple[Path, ...],
-          output: Path | None, large_print: bool, no_tags: bool, pdfua: bool) -> None:
+          output: Path | None, large_print: bool, no_tags: bool, pdfua: bool, strict: bool) -> None:
     """Build a folded patient booklet from CONTENT.yaml.
 
     \b
@@ -91,7 +96,7 @@ def build(content: Path, clinic: Path | None, paper: str, settings: tuple[str, .
           --clinic content/clinics/riverside/clinic.yaml -o booklet.pdf
     """
     _build(content, clinic, paper, settings, assets, output, "large-print" if large_print else "booklet",
-           tags=not no_tags, pdfua=pdfua)
+           tags=not no_tags, pdfua=pdfua, strict=strict)
 
 
 @main.command()
@@ -101,7 +106,7 @@ def build(content: Path, clinic: Path | None, paper: str, settings: tuple[str, .
 @tagging_options
 @reports_errors
 def summary(content: Path, clinic: Path | None, paper: str, settings: tuple[str, ...], assets: tuple[Path, ...],
-            output: Path | None, large_print: bool, no_tags: bool, pdfua: bool) -> None:
+            output: Path | None, large_print: bool, no_tags: bool, pdfua: bool, strict: bool) -> None:
     """Build a one-page summary of CONTENT.yaml (it fits on one page, or says how far over it is).
 
     \b
@@ -109,7 +114,7 @@ def summary(content: Path, clinic: Path | None, paper: str, settings: tuple[str,
       booklet summary content/metastatic-breast-cancer.yaml --clinic clinic.yaml
     """
     _build(content, clinic, paper, settings, assets, output, "large-print-summary" if large_print else "summary",
-           tags=not no_tags, pdfua=pdfua)
+           tags=not no_tags, pdfua=pdfua, strict=strict)
 
 
 @main.command()

@@ -14,7 +14,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 from reportlab.platypus.doctemplate import LayoutError
 
 from . import tagging
-from .errors import BookletError, Loc
+from .errors import BookletError, Loc, Problem
 
 rl_config.useA85 = 0  # binary streams: ASCII85 only makes files 25% bigger
 rl_config.trustedHosts = None  # never fetch anything from the network
@@ -60,6 +60,8 @@ class DocumentSpec:
     tags: bool = True
     #: Claim PDF/UA-1 in the XMP metadata (unvalidated: only on request).
     pdfua: bool = False
+    #: Warnings found while composing (severity "warning"); the build goes on, `--strict` refuses them.
+    warnings: list[Problem] = field(default_factory=list)
 
 
 @functools.lru_cache(maxsize=1)
