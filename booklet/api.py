@@ -7,6 +7,7 @@ Nothing here prints or exits; bad input raises BookletError.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,16 @@ from .fonts import BUILT_IN, FontSet, font_set
 from .output import write_atomic
 from .render import DocumentSpec, render
 from .theme import Theme, theme_for
-from .validate import check_glyphs, check_values, clinic_texts, handout_texts, read_clinic, read_handout
+from .validate import (
+    check_glyphs,
+    check_values,
+    clinic_for_language,
+    clinic_texts,
+    handout_texts,
+    read_clinic,
+    read_handout,
+    review_overdue,
+)
 
 PAPERS = ("a4", "letter")
 
@@ -36,10 +46,10 @@ def _booklet(*args):  # type: ignore[no-untyped-def]
     return compose_booklet(*args)
 
 
-def _summary(*args):  # type: ignore[no-untyped-def]
+def _summary(*args, **options):  # type: ignore[no-untyped-def]
     from .compose_summary import compose_summary
 
-    return compose_summary(*args)
+    return compose_summary(*args, **options)
 
 
 VARIANTS: dict[str, Variant] = {
@@ -74,6 +84,8 @@ class Prepared:
     variant: Variant
     theme: Theme
     fonts: FontSet
+    #: Warnings that hold for every copy: a clinic text not translated into the handout's language.
+    warnings: tuple[Problem, ...] = ()
 
 
 def load(content: Path, clinic: Path | None = None, *, assets: tuple[Path, ...] = ()) -> tuple[m.Handout, m.Clinic]:
@@ -104,7 +116,8 @@ def prepare(handout: m.Handout, clinic: m.Clinic, variant: str = "booklet", pape
     fonts = font_set(clinic.fonts or BUILT_IN)
     theme = theme_for(v.layouts, paper, clinic, handout.language)
     check_glyphs(_all_texts(handout, clinic, theme), fonts.can_draw, fonts.label)
-    return Prepared(handout, clinic, v, theme, fonts)
+    clinic, warnings = clinic_for_language(clinic, handout.language)  # compose sees the handout's language only
+    return Prepared(handout, clinic, v, theme, fonts, tuple(warnings))
 
 
 def _all_texts(handout: m.Handout, clinic: m.Clinic, theme: Theme):  # type: ignore[no-untyped-def]
@@ -118,16 +131,21 @@ def _all_texts(handout: m.Handout, clinic: m.Clinic, theme: Theme):  # type: ign
 
 
 def render_prepared(p: Prepared, values: dict[str, str] | None = None, *, values_source: str = "--set",
-                    tags: bool = True, pdfua: bool = False) -> Result:
+                    tags: bool = True, pdfua: bool = False, bleed: float = 0.0, marks: bool = False,
+                    one_side: bool = False) -> Result:
     """Render one copy; `values` fill the placeholders. `tags=False`: the same pages as an untagged PDF;
-    `pdfua`: claim PDF/UA-1 in the metadata (unvalidated)."""
+    `one_side`: a summary on the front of the sheet only (refused when it needs the back);
+    `pdfua`: claim PDF/UA-1 in the metadata (unvalidated); `bleed` (points, see bleed.parse_bleed) and
+    `marks`: pages for a print shop, with colour into the bleed, TrimBox/BleedBox and crop marks."""
     values = values or {}
     check_values(p.handout, values, values_source)
     check_glyphs(((v, Loc(f"{values_source} {k}")) for k, v in values.items()), p.fonts.can_draw, p.fonts.label)
-    spec = p.variant.compose(p.handout, p.clinic, p.theme, p.fonts, values)
+    options = {"sides": 1} if one_side and p.variant.compose is _summary else {}
+    spec = p.variant.compose(p.handout, p.clinic, p.theme, p.fonts, values, **options)
     spec.tags, spec.pdfua = tags, pdfua
+    spec.bleed, spec.marks = bleed, marks
     pdf, pages = render(spec)
-    return Result(pdf, pages, p.theme.notices, warnings=tuple(spec.warnings))
+    return Result(pdf, pages, p.theme.notices, warnings=(*p.warnings, *spec.warnings))
 
 
 def default_output(content: Path, variant: str = "booklet") -> Path:
@@ -137,10 +155,12 @@ def default_output(content: Path, variant: str = "booklet") -> Path:
 
 def build(content: Path, *, clinic: Path | None = None, variant: str = "booklet", paper: str = "a4",
           values: dict[str, str] | None = None, output: Path | None = None,
-          assets: tuple[Path, ...] = (), tags: bool = True, pdfua: bool = False, strict: bool = False) -> Result:
+          assets: tuple[Path, ...] = (), tags: bool = True, pdfua: bool = False, strict: bool = False,
+          bleed: float = 0.0, marks: bool = False, today: dt.date | None = None, one_side: bool = False) -> Result:
     """Validate, render and write one handout variant atomically. Returns what was written.
 
-    `strict`: warnings are refused as errors (nothing is written)."""
+    `strict`: warnings are refused as errors (nothing is written). `today`: the date the review date is
+    checked against (default: today)."""
     target = output or default_output(content, variant)
     for source in (content, clinic):  # `-o handout.yaml` must not replace the handout with a PDF
         if source is not None and target.exists() and source.exists() and target.samefile(source):
@@ -148,8 +168,10 @@ def build(content: Path, *, clinic: Path | None = None, variant: str = "booklet"
                                   "give the PDF its own name, ending in .pdf")
     handout, clinic_model = load(content, clinic, assets=assets)
     prepared = prepare(handout, clinic_model, variant, paper)
-    result = render_prepared(prepared, values, tags=tags, pdfua=pdfua)
-    if strict and result.warnings:
-        raise BookletError([Problem(w.loc, w.message, w.hint) for w in result.warnings])
+    result = render_prepared(prepared, values, tags=tags, pdfua=pdfua, bleed=bleed, marks=marks, one_side=one_side)
+    overdue = review_overdue(handout, today or dt.date.today())
+    warnings = (overdue, *result.warnings) if overdue else result.warnings
+    if strict and warnings:
+        raise BookletError([Problem(w.loc, w.message, w.hint) for w in warnings])
     write_atomic(target, result.pdf)
-    return Result(result.pdf, result.pages, result.notices, target, result.warnings)
+    return Result(result.pdf, result.pages, result.notices, target, warnings)

@@ -201,6 +201,8 @@ class Job:
     values: dict[str, str] | None = field(default=None, repr=False)  # patient values: keep out of reprs and logs
     values_source: str = ""  # e.g. "patients.csv:6 (row 5) column"
     personal: bool = False
+    bleed: float = 0.0  # points; with `marks`, pages for a print shop (booklet/bleed.py)
+    marks: bool = False
 
 
 @dataclass(frozen=True)
@@ -235,9 +237,13 @@ class Plan:
 
 def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequence[str] = ("booklet",),
          data: Path | None = None, name: str | None = None, paper: str = "a4", impose: bool = False,
-         combine: Path | None = None, out: Path = Path("out"), assets: tuple[Path, ...] = ()) -> Plan:
+         combine: Path | None = None, out: Path = Path("out"), assets: tuple[Path, ...] = (),
+         bleed: float = 0.0, marks: bool = False) -> Plan:
     """Check the options and inputs and list the jobs; BookletError when nothing can start."""
     problems = Problems()
+    if impose and (bleed or marks):
+        problems.add(Loc("--impose"), "--impose makes sheets for an office printer, which cut away the bleed "
+                     "and crop marks", "leave out --bleed and --marks, or --impose for a print shop")
     if not contents:
         problems.add(Loc("CONTENT"), "no content files given", "name one or more handout YAML files")
     for v in variants:
@@ -326,6 +332,7 @@ def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequ
                     values={k: row.values[k] for k in placeholders[content]} if row else None,
                     values_source=f"{patients.path}:{row.line} (row {row.number}) column" if row and patients else "",
                     personal=row is not None,
+                    bleed=bleed, marks=marks,
                 ))
     return Plan(tuple(jobs), tuple(refused), out, Path(combine) if combine is not None else None)
 
@@ -612,7 +619,8 @@ def render_job(job: Job) -> Outcome:
     try:
         prepared = _prepared(job.content, job.clinic, job.variant, job.paper, job.assets)
         # Without --data a handout's placeholders have no values: that fails here, with the usual message.
-        result = api.render_prepared(prepared, job.values, values_source=job.values_source or "a CSV given with --data")
+        result = api.render_prepared(prepared, job.values, values_source=job.values_source or "a CSV given with --data",
+                                     bleed=job.bleed, marks=job.marks)
         pdf = result.pdf
         if job.impose:
             from .impose import impose_saddle_stitch

@@ -25,7 +25,13 @@ sources          no sources named
 image-resolution an image prints below 150 dpi at the size it is placed
 alt-text         an image's alt text is only its file name
 colour-contrast  a clinic colour used for text is below 4.5:1 against white (WCAG AA)
-summary-fit      the one-page summary would not fit on one page
+clinic-language  a clinic text (urgent line, hours, address, alternative formats) has no text in
+                 the handout's language, so it would print untranslated (at the clinic profile's line)
+summary-fit      `summary` or `summary --large-print` would refuse the handout: the summary needs more
+                 than one sheet, an urgent or warning callout is taller than a side, or there is nothing
+                 to summarise (error; the same message and line as the command's)
+print-fit        `build` or `build --large-print` would refuse the handout (error; the command's message)
+build            what `build` and `summary` would warn about (warning; the command's message)
 placeholder      a {{ placeholder }} that needs a value when the handout is built (info)
 
 JSON output (`booklet check --format json`), version 1
@@ -70,7 +76,7 @@ from typing import Any
 from . import model as m
 from . import plain_language as pl
 from . import text as tx
-from .errors import BookletError, Loc
+from .errors import BookletError, Loc, Problem
 from .theme import MIN_TEXT_CONTRAST, Theme, contrast, readable_shade
 
 JSON_VERSION = 1
@@ -157,12 +163,13 @@ def check_handout(path: Path, clinic: m.Clinic, today: dt.date, max_grade: float
         return _problems(exc)
     places = Places(path)
     return [
+        *clinic_language(prepared.warnings),  # first: the clinic profile's findings come before the handout's
         *reading_level(handout, max_grade),
         *lengths(handout, places),
         *jargon(handout, places),
         *governance(handout, today),
         *images(handout, prepared.theme),
-        *summary_fit(handout, clinic),
+        *builds(handout, clinic),
         *placeholders(handout),
     ]
 
@@ -414,6 +421,13 @@ def governance(handout: m.Handout, today: dt.date) -> Iterator[Finding]:
                          "add a 'sources:' list: the guidelines and references its information comes from")
 
 
+def clinic_language(warnings: Iterable[Problem]) -> Iterator[Finding]:
+    """The clinic texts a build of this handout would print untranslated: the warnings of
+    validate.clinic_for_language, which `api.prepare` gives build and check alike."""
+    for w in warnings:
+        yield Finding.at(w.loc, "warning", "clinic-language", w.message, w.hint)
+
+
 # -- accessibility -------------------------------------------------------------------------
 def images(handout: m.Handout, theme: Theme) -> Iterator[Finding]:
     """Alt text that is only a file name, and pictures too small for their place on the booklet page."""
@@ -489,22 +503,28 @@ def _colour_locs(path: Path) -> dict[str, Loc]:
 
 
 # -- printing ----------------------------------------------------------------------------------
-def summary_fit(handout: m.Handout, clinic: m.Clinic) -> Iterator[Finding]:
-    """Whether the one-page summary fits, measured by the summary's own fitting (no PDF is made)."""
-    from .api import prepare
-    from .compose_summary import fit_summary
+#: What `check` lays out for real (no file is written), and the rule its refusals are reported under:
+#: after `check` reports no error, `build`, `build --large-print`, `summary` and `summary --large-print` succeed.
+BUILDS = (("summary", "summary-fit"), ("large-print-summary", "summary-fit"), ("large-print", "print-fit"),
+          ("booklet", "print-fit"))
+
+
+def builds(handout: m.Handout, clinic: m.Clinic) -> Iterator[Finding]:
+    """Each variant laid out as `build` and `summary` lay it out (untagged; nothing is written): what they
+    would refuse is an error with their message and line, what they would warn about a warning."""
+    from .api import prepare, render_prepared
 
     # A placeholder's value is not known yet: its name stands in for it (about as long as a value).
     values = {name: name.replace("_", " ") for name in handout.placeholders}
-    try:
-        fit = fit_summary(prepare(handout, clinic, "summary"), values)
-    except BookletError as exc:
-        for p in exc.problems:
-            yield Finding.at(p.loc, "warning", "summary-fit", p.message, p.hint)
-        return
-    if not fit.fits:
-        yield Finding.at(fit.loc, "warning", "summary-fit", f"the one-page summary would not fit: {fit.message}",
-                         fit.hint)
+    for variant, rule in BUILDS:
+        try:
+            result = render_prepared(prepare(handout, clinic, variant), values, tags=False)
+        except BookletError as exc:
+            for p in exc.problems:
+                yield Finding.at(p.loc, "error", rule, p.message, p.hint)
+            continue
+        for w in result.warnings:
+            yield Finding.at(w.loc, "warning", "build", w.message, w.hint)
 
 
 def placeholders(handout: m.Handout) -> Iterator[Finding]:

@@ -59,6 +59,14 @@ def tagging_options(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="Leave out the structure tags that screen readers use (same pages, untagged PDF).")(func)
 
 
+def print_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--marks", is_flag=True,
+                        help="Crop marks outside each page's corners, for a print shop.")(func)
+    return click.option("--bleed", metavar="LENGTH",
+                        help="For a print shop: colour bands run this far past the trim (e.g. 3mm, 0.125in); "
+                             "writes TrimBox and BleedBox.")(func)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="booklet")
 def main() -> None:
@@ -67,12 +75,14 @@ def main() -> None:
 
 def _build(content: Path, clinic: Path | None, paper: str, settings: tuple[str, ...], assets: tuple[Path, ...],
            output: Path | None, variant: str, *, tags: bool = True, pdfua: bool = False,
-           strict: bool = False) -> None:
+           strict: bool = False, bleed: str | None = None, marks: bool = False, one_side: bool = False) -> None:
     from .api import build
+    from .bleed import parse_bleed
     from .validate import parse_set_options
 
     result = build(content, clinic=clinic, variant=variant, paper=paper, values=parse_set_options(settings),
-                   output=output, assets=assets, tags=tags, pdfua=pdfua, strict=strict)
+                   output=output, assets=assets, tags=tags, pdfua=pdfua, strict=strict,
+                   bleed=parse_bleed(bleed), marks=marks, one_side=one_side)
     for notice in result.notices:
         click.echo(f"note: {notice}", err=True)
     for warning in result.warnings:
@@ -85,9 +95,11 @@ def _build(content: Path, clinic: Path | None, paper: str, settings: tuple[str, 
 @common_options
 @click.option("--large-print", is_flag=True, help="Large print: A4/Letter pages, 18 pt text, nothing under 16 pt.")
 @tagging_options
+@print_options
 @reports_errors
 def build(content: Path, clinic: Path | None, paper: str, settings: tuple[str, ...], assets: tuple[Path, ...],
-          output: Path | None, large_print: bool, no_tags: bool, pdfua: bool, strict: bool) -> None:
+          output: Path | None, large_print: bool, no_tags: bool, pdfua: bool, strict: bool, bleed: str | None,
+          marks: bool) -> None:
     """Build a folded patient booklet from CONTENT.yaml.
 
     \b
@@ -96,25 +108,33 @@ def build(content: Path, clinic: Path | None, paper: str, settings: tuple[str, .
           --clinic content/clinics/riverside/clinic.yaml -o booklet.pdf
     """
     _build(content, clinic, paper, settings, assets, output, "large-print" if large_print else "booklet",
-           tags=not no_tags, pdfua=pdfua, strict=strict)
+           tags=not no_tags, pdfua=pdfua, strict=strict, bleed=bleed, marks=marks)
 
 
 @main.command()
 @click.argument("content", type=CONTENT)
 @common_options
-@click.option("--large-print", is_flag=True, help="Large print summary: nothing under 16 pt.")
+@click.option("--large-print", is_flag=True, help="Large print summary: 18 pt text, nothing under 16 pt.")
+@click.option("--one-side", is_flag=True,
+              help="Use the front of the sheet only: refused, saying how far over, when the summary needs the back.")
 @tagging_options
+@print_options
 @reports_errors
 def summary(content: Path, clinic: Path | None, paper: str, settings: tuple[str, ...], assets: tuple[Path, ...],
-            output: Path | None, large_print: bool, no_tags: bool, pdfua: bool, strict: bool) -> None:
-    """Build a one-page summary of CONTENT.yaml (it fits on one page, or says how far over it is).
+            output: Path | None, large_print: bool, one_side: bool, no_tags: bool, pdfua: bool, strict: bool,
+            bleed: str | None, marks: bool) -> None:
+    """Build a summary of CONTENT.yaml on one sheet: the front, and the back when the front is not enough.
+
+    Urgent and warning callouts are printed whole, the urgent ones on the front. A summary
+    that needs more than the sheet (or, with --one-side, more than the front) is refused,
+    saying how far over it is.
 
     \b
     Example:
       booklet summary content/metastatic-breast-cancer.yaml --clinic clinic.yaml
     """
     _build(content, clinic, paper, settings, assets, output, "large-print-summary" if large_print else "summary",
-           tags=not no_tags, pdfua=pdfua, strict=strict)
+           tags=not no_tags, pdfua=pdfua, strict=strict, bleed=bleed, marks=marks, one_side=one_side)
 
 
 @main.command()
@@ -213,10 +233,11 @@ VARIANT_NAMES = ("booklet", "summary", "large-print", "large-print-summary")
               help="Folder for the PDFs (created if missing).")
 @click.option("--assets", type=click.Path(path_type=Path, file_okay=False), multiple=True,
               help="Another folder images may come from (besides the content file's own).")
+@print_options
 @reports_errors
 def batch(contents: tuple[Path, ...], clinic: Path | None, variants: tuple[str, ...], data: Path | None,
           name: str | None, paper: str, impose: bool, combine: Path | None, jobs: int | None, out: Path,
-          assets: tuple[Path, ...]) -> None:
+          assets: tuple[Path, ...], bleed: str | None, marks: bool) -> None:
     """Make many PDFs at once: every CONTENT.yaml in every --variant, or one copy per patient with --data.
 
     One failing item never stops the others. Exit 0 when all were written, 1 when any
@@ -228,9 +249,10 @@ def batch(contents: tuple[Path, ...], clinic: Path | None, variants: tuple[str, 
       booklet batch leaflet.yaml --data tomorrow.csv --name '{{ patient_id }}-{{ stem }}' --impose
     """
     from .batch import plan, run
+    from .bleed import parse_bleed
 
     work = plan(list(contents), clinic=clinic, variants=variants, data=data, name=name, paper=paper,
-                impose=impose, combine=combine, out=out, assets=assets)
+                impose=impose, combine=combine, out=out, assets=assets, bleed=parse_bleed(bleed), marks=marks)
     show = _BatchProgress(sys.stderr.isatty())
     result = run(work, jobs=jobs, on_progress=show)
     show.finish()

@@ -27,7 +27,7 @@ from reportlab.platypus import (
 from . import model as m
 from . import tagging
 from . import text as tx
-from .errors import BookletError
+from .errors import BookletError, Loc, Problem
 from .flowables import FormNumber, MarkedParagraph, Paragraph, QrCode, Question, WritingLines
 from .fonts import FontSet
 from .images import load_svg, probe, raster_for_print
@@ -65,6 +65,116 @@ def widest_word(text: str, font: str, size: float) -> float:
     return max((stringWidth(w, font, size) for w in text.split()), default=0.0)
 
 
+#: Lists and tables of up to this many items or rows are never split across pages.
+KEEP_WHOLE = 4
+#: A list or table that splits leaves at least this many items or rows on each page.
+MIN_PART = 2
+
+
+def _frame_height(flowable: Flowable) -> float | None:
+    """The height of the document frame being filled (None outside a document: a summary's columns)."""
+    frame = flowable._doctemplateAttr("frame")
+    return None if frame is None else frame._height
+
+
+class BookletList(tagging.TaggedList):
+    """A list that is never split when it has up to KEEP_WHOLE items (and fits a page), and otherwise
+    never leaves a single item alone at the foot or the top of a page."""
+
+    def split(self, aW: float, aH: float) -> list[Flowable]:
+        content = list(super().split(aW, aH))
+        full = _frame_height(self)
+        if full is None:
+            return content
+        items = len(content)
+        if items <= KEEP_WHOLE:
+            return [] if self.height <= full else content
+        from reportlab.platypus.flowables import _listWrapOn
+
+        if _listWrapOn(content[:MIN_PART], aW, self.canv)[1] > aH:  # not even the first items fit here
+            return [] if aH < full * 0.9 else content
+        return [KeepTogether(content[:MIN_PART]), *content[MIN_PART:-MIN_PART], KeepTogether(content[-MIN_PART:])]
+
+
+class BookletTable(Table):
+    """A table that splits only between rows with at least MIN_PART body rows on each side, is kept
+    whole up to KEEP_WHOLE body rows, and (a box) repeats its title row as `continued` on the next page."""
+
+    #: Body rows kept whole up to this count (0: any split allowed, e.g. a box's rows).
+    keep_rows = KEEP_WHOLE
+    min_part = MIN_PART
+    #: The cell drawn in place of the repeated first row on a later page (a box's title, "continued").
+    continued: Any = None
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        parts = super().split(availWidth, availHeight)
+        if len(parts) != 2:
+            return parts
+        head = self.repeatRows if isinstance(self.repeatRows, int) else len(self.repeatRows)
+        body = self._nrows - head
+        full = _frame_height(self)
+        fits_page = full is None or self._height <= full
+        if fits_page and body <= self.keep_rows:
+            return []
+        first, second = parts[0]._nrows - head, parts[1]._nrows - head
+        if first < self.min_part and fits_page:
+            return []
+        if second < self.min_part and body > 2 * self.min_part:
+            keep = self._nrows - self.min_part  # rows on this page: all but the last few
+            parts = super().split(availWidth, sum(self._rowHeights[:keep]) + 0.01)
+            if len(parts) != 2:
+                return parts
+        for part in parts:
+            part.keep_rows, part.min_part = 0, self.min_part
+        if self.continued is not None and head:
+            parts[1]._cellvalues[0] = [self.continued]
+        return parts
+
+
+def start_height(flowable: Flowable, canv: Any, width: float, height: float) -> float:
+    """The least of a flowable that must stand under a heading: two lines of a paragraph, a list or table
+    of up to KEEP_WHOLE items whole (else its first MIN_PART), anything else whole."""
+    inner = getattr(flowable, "_flowable", flowable)
+    _, h = flowable.wrapOn(canv, width, height)
+    if isinstance(inner, KeepTogether) or h >= 0xFFFFFF:
+        h = getattr(inner, "_H", h)
+    if isinstance(inner, Paragraph):
+        lines = len(getattr(getattr(inner, "blPara", None), "lines", ()) or ())
+        if lines > MIN_PART + 1:
+            h = MIN_PART * inner.style.leading
+    elif isinstance(inner, BookletList):
+        items = len(inner._content)
+        if items > KEEP_WHOLE:
+            h = h * MIN_PART / items
+    elif isinstance(inner, BookletTable) and inner._nrows - 1 > KEEP_WHOLE:
+        h = sum(inner._rowHeights[:MIN_PART + 1])
+    return h + flowable.getSpaceBefore()
+
+
+class StartNeeds(CondPageBreak):
+    """Before a section heading: start a new page unless the heading, its key points and the start of
+    what follows (`start_height`) fit on this one. A heading never stands at the foot of a page."""
+
+    #: Figures waiting for the next page are placed before a new section (render.py).
+    _booklet_section_start = True
+
+    def __init__(self, group: list[Flowable], following: Flowable | None, cap: float) -> None:
+        super().__init__(0)
+        self.group = group
+        self.following = following
+        self.cap = cap
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        need = 0.0
+        for f in self.group:
+            _, h = f.wrapOn(self.canv, availWidth, 1e6)
+            need += h + f.getSpaceAfter()
+        if self.following is not None:
+            need += start_height(self.following, self.canv, availWidth, 1e6)
+        self.height = min(need, self.cap)
+        return super().wrap(availWidth, availHeight)
+
+
 class Styles:
     """Paragraph styles derived from a theme and a font family."""
 
@@ -73,10 +183,11 @@ class Styles:
         hyphen = hyphenator(language) if theme.hyphenate else ""
         self.theme, self.fonts = theme, fonts
 
-        def style(name: str, size: float, *, bold: bool = False, color: str = p.text, **kw: object) -> ParagraphStyle:
-            """Headings and bold labels are never hyphenated; running text may be."""
+        def style(name: str, size: float, *, bold: bool = False, color: str = p.text, hyphenate: bool = False,
+                  **kw: object) -> ParagraphStyle:
+            """Only running text may be hyphenated (where the layout opts in); headings, labels, cells never."""
             size = max(size, t.min)
-            language = "" if bold else hyphen
+            language = hyphen if hyphenate and not bold else ""
             options: dict[str, object] = dict(
                 fontName=fonts.bold if bold else fonts.regular, fontSize=size,
                 leading=size * t.leading, textColor=HexColor(color),
@@ -88,23 +199,25 @@ class Styles:
             return ParagraphStyle(name, **options)
 
         body = t.size("body")
-        self.body = style("body", body, spaceAfter=theme.space["paragraph"])
-        self.item = style("item", body, spaceAfter=theme.space["paragraph"] * 0.4)
+        self.body = style("body", body, spaceAfter=theme.space["paragraph"], hyphenate=True)
+        self.item = style("item", body, spaceAfter=theme.space["paragraph"] * 0.4, hyphenate=True)
         self.cell = style("cell", max(body - 1, t.floor))
         self.cell_head = style("cell_head", max(body - 1, t.floor), bold=True, color=p.primary_text)
         self.title = style("title", t.size("title"), bold=True, color=p.primary_text, leading=t.size("title") * 1.15,
                            spaceAfter=t.size("title") * 0.5)
         self.subtitle = style("subtitle", t.size("subtitle"), color=p.text, leading=t.size("subtitle") * 1.3,
-                              spaceAfter=theme.space["block"], hyphenationLang="")
+                              spaceAfter=theme.space["block"])
         self.h1 = style("h1", t.size("h1"), bold=True, color=p.primary_text, leading=t.size("h1") * 1.2,
                         spaceBefore=theme.space["section"], spaceAfter=theme.space["paragraph"] * 1.2, keepWithNext=1)
+        self.section = ParagraphStyle("h1-section", parent=self.h1, keepWithNext=0)
         self.h2 = style("h2", t.size("h2"), bold=True, color=p.primary_text, leading=t.size("h2") * 1.25,
                         spaceBefore=theme.space["block"], spaceAfter=theme.space["paragraph"] * 0.8, keepWithNext=1)
         self.box_title = style("box_title", max(body + 1, t.size("h2") * 0.85), bold=True,
                                leading=max(body + 1, t.size("h2") * 0.85) * 1.25, spaceAfter=3)
         self.label = style("label", body, bold=True, spaceAfter=2)
         self.term = style("term", body, bold=True, spaceAfter=1, keepWithNext=1)
-        self.definition = style("definition", body, leftIndent=body, spaceAfter=theme.space["paragraph"])
+        self.definition = style("definition", body, leftIndent=body, spaceAfter=theme.space["paragraph"],
+                                hyphenate=True)
         self.small = style("small", t.size("small"), color=p.muted)
         self.small_right = style("small_right", t.size("small"), color=p.muted, alignment=TA_RIGHT)
         self.caption = style("caption", t.size("small") + 0.5, color=p.muted, spaceBefore=3)
@@ -129,6 +242,10 @@ class Composer:
     headings: list[tuple[str, str, str]] = field(default_factory=list)
     #: Each style's copy without hyphenation, made once: id(style) -> (style, its copy).
     unhyphenated: dict[int, tuple[ParagraphStyle, ParagraphStyle]] = field(default_factory=dict)
+    #: Where the text being composed was written (the block's line; the handout for layout text).
+    loc: Loc | None = None
+    #: Warnings found while composing (a picture whose text prints small, ...).
+    warnings: list[Problem] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.styles = Styles(self.theme, self.fonts, self.handout.language)
@@ -136,8 +253,19 @@ class Composer:
     # -- text ------------------------------------------------------------------
     def para(self, text: str, style: ParagraphStyle, width: float | None = None) -> Paragraph:
         """`width`: the narrowest the paragraph may be set (default: a safe share of the frame)."""
-        style = self.unhyphenated_if_too_long(tx.plain(text, self.values), style, width)
-        return Paragraph(tx.markup(text, self.values, self.theme.emphasis), style)
+        plain = tx.plain(text, self.values)
+        style = self.unhyphenated_if_too_long(plain, style, width)
+        markup = tx.markup(text, self.values, self.theme.emphasis)
+        if style.hyphenationLang:
+            markup = tx.no_hyphens_in_bold(markup)
+        return self.with_addresses(Paragraph(markup, style), plain)
+
+    def with_addresses(self, para: Paragraph, plain: str, loc: Loc | None = None) -> Paragraph:
+        """Note the addresses in the text, so that one too long for its line is refused, not broken."""
+        found = tx.addresses(plain)
+        if found:
+            para.addresses = (tuple(found), loc or self.loc or self.handout.loc)
+        return para
 
     def unhyphenated_if_too_long(self, text: str, style: ParagraphStyle, width: float | None) -> ParagraphStyle:
         """Hyphenation off for a paragraph with a word longer than a line.
@@ -159,20 +287,22 @@ class Composer:
     def words(self, key: str) -> str:
         return self.theme.word(key)
 
-    def literal(self, text: str, style: ParagraphStyle) -> Paragraph:
+    def literal(self, text: str, style: ParagraphStyle, loc: Loc | None = None) -> Paragraph:
         """A paragraph of layout text or clinic text: escaped, no emphasis marks."""
-        return Paragraph(tx.escape_text(text), self.unhyphenated_if_too_long(text, style, None))
+        return self.with_addresses(Paragraph(tx.escape_text(text), self.unhyphenated_if_too_long(text, style, None)),
+                                   text, loc)
 
     def grid(self, data: Sequence[Sequence[object]], widths: list[float], commands: list[tuple], **kw: object) -> Table:
         """A ReportLab table whose cell font is ours (its default would be Helvetica)."""
         data = [[tagging.ensure_cell(v) for v in row] for row in data]  # cells are tagged; the rest is artifact
-        table = Table(data, colWidths=widths, hAlign="LEFT", renderCB=tagging.TABLE_ARTIFACTS, **kw)
+        table = BookletTable(data, colWidths=widths, hAlign="LEFT", renderCB=tagging.TABLE_ARTIFACTS, **kw)
         table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), self.fonts.regular, self.styles.body.fontSize),
                                    *commands]))
         return table
 
     # -- blocks ----------------------------------------------------------------
     def block(self, block: m.Block) -> list[Flowable]:
+        self.loc = block.loc
         flowables = [tagging.ensure(f) for f in _BUILDERS[type(block)](self, block)]
         for f in flowables:
             f._booklet_loc = block.loc  # type: ignore[attr-defined]
@@ -189,15 +319,20 @@ class Composer:
         style = style or s.item
         size = style.fontSize
         items_ = [ListItem(self.para(item, style)) for item in items]
+        indent = size * (1.8 if numbered else 1.3)
+        if numbered:  # room for the widest number ("12.") and a space: a number never runs into its text
+            from reportlab.pdfbase.pdfmetrics import stringWidth
+
+            indent = max(indent, stringWidth(f"{len(items)}.", self.fonts.bold, size) + size * 0.6)
         kw: dict[str, Any] = dict(
             bulletFontName=self.fonts.bold if numbered else self.fonts.regular,
             bulletFontSize=size, bulletColor=HexColor(color or self.theme.palette.primary_text),
-            leftIndent=size * (1.8 if numbered else 1.3), bulletDedent="auto",
+            leftIndent=indent, bulletDedent="auto",
             spaceAfter=self.theme.space["paragraph"],
         )
         if numbered:
-            return tagging.TaggedList(items_, bulletType="1", bulletFormat="%s.", **kw)
-        return tagging.TaggedList(items_, bulletType="bullet", start="•", **kw)
+            return BookletList(items_, bulletType="1", bulletFormat="%s.", **kw)
+        return BookletList(items_, bulletType="bullet", start="•", **kw)
 
     def bullets(self, b: m.Bullets) -> list[Flowable]:
         return [self.list_of(b.items, numbered=False)]
@@ -205,11 +340,14 @@ class Composer:
     def steps(self, b: m.Steps) -> list[Flowable]:
         return [self.list_of(b.items, numbered=True)]
 
-    def box(self, rows: list[list[Flowable]], color: str, background: str, keep: bool = True) -> Flowable:
+    def box(self, rows: list[list[Flowable]], color: str, background: str, keep: bool = True,
+            continued: Flowable | None = None) -> Flowable:
         """A shaded box with a coloured bar on its left; splits between rows, kept whole when it fits.
 
         keep=False leaves the keeping to the caller (a KeepTogether inside another one
         reports an endless height, so the outer one would always start a new page).
+        `continued`: drawn in place of the first row (the title) at the top of a later page
+        when the box is taller than a page.
         """
         pad = self.theme.type.size("body") * 0.7
         table = self.grid([[r] for r in rows], [self.frame_width], [
@@ -225,7 +363,11 @@ class Composer:
             ("TOPPADDING", (0, "splitfirst"), (-1, "splitfirst"), pad * 0.8),
             ("BOTTOMPADDING", (0, "splitlast"), (-1, "splitlast"), pad * 0.6),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ], splitInRow=1)
+        ], splitInRow=1, repeatRows=1 if continued is not None and len(rows) > 1 else 0)
+        assert isinstance(table, BookletTable)
+        table.keep_rows, table.min_part = 0, 1
+        if continued is not None and len(rows) > 1:
+            table.continued = tagging.wrap(continued, tagging.ARTIFACT)  # a repeat: screen readers skip it
         table.spaceAfter = self.theme.space["block"]  # space, not a Spacer: none is kept at the foot of a page
         box = tagging.tagged(table, "Div", group=True)
         return KeepTogether([box]) if keep else box
@@ -234,19 +376,24 @@ class Composer:
         s = self.styles
         color, background, symbol = self.theme.palette.callouts[b.kind]
         label_style = ParagraphStyle("callout_label", parent=s.label, textColor=HexColor(color))
+        head_style = ParagraphStyle("callout_head", parent=s.box_title, textColor=HexColor(color))
         rows: list[list[Flowable]] = []
         label = tx.escape_text(f"{symbol} {self.words(b.kind)}")
+        title = tx.markup(b.title, self.values, self.theme.emphasis) if b.title else ""
         if b.title:
-            title = tx.markup(b.title, self.values, self.theme.emphasis)
-            rows.append([Paragraph(f"{label}<br/><font color='{color}'>{title}</font>", ParagraphStyle(
-                "callout_head", parent=s.box_title, textColor=HexColor(color)))])
+            rows.append([Paragraph(f"{label}<br/><font color='{color}'>{title}</font>", head_style)])
         else:
             rows.append([Paragraph(label, label_style)])
+        more = tx.escape_text(f" ({self.words('continued')})")
+        continued = Paragraph(f"{label}<br/><font color='{color}'>{title}{more}</font>" if b.title else label + more,
+                              head_style if b.title else label_style)
         if b.text:
             rows.append([self.para(b.text, s.body)])
         if b.bullets:
             rows.append([self.list_of(b.bullets, numbered=False, color=color)])
-        return [self.box(rows, color, background)]
+        box = self.box(rows, color, background, continued=continued)
+        box._booklet_float = True  # type: ignore[attr-defined]
+        return [box]
 
     def key_points(self, points: tuple[str, ...], keep: bool = True) -> Flowable:
         p = self.theme.palette
@@ -329,7 +476,9 @@ class Composer:
             # It may then take the whole page but for its caption.
             drawing = load_svg(b.path)
             smallest = smallest_text_size(drawing)
-            minimum = self.theme.type.min
+            # Text in a picture is text: the picture is enlarged until its text prints at the layout's
+            # figure size (9 pt; large print 16 pt), up to the text width and the page's height.
+            minimum = max(self.theme.figure_text, self.theme.type.min)
             need = drawing.width * minimum / smallest if smallest and minimum else 0.0
             limit = self.frame_height * 0.8
             if need:
@@ -342,9 +491,12 @@ class Composer:
             flowable = self.svg(b.path, min(max(width, need), self.frame_width), limit)
             if need and flowable.width < need - 0.01:
                 shown = smallest * flowable.width / drawing.width
-                raise BookletError.at(b.loc, f"the text in this picture would print at {shown:.1f} pt, under the "
-                                      f"{minimum:g} pt this layout allows",
-                                      "make the text in the SVG file larger, or the picture less tall")
+                message = (f"the text in the picture {b.src} would print at {shown:.1f} pt, under the "
+                           f"{minimum:g} pt this layout asks for")
+                hint = "make the text in the SVG file larger, or the picture less tall"
+                if shown < self.theme.type.min:  # large print: no glyph under its minimum, ever
+                    raise BookletError.at(b.loc, message, hint)
+                self.warnings.append(Problem(b.loc, message, hint, "warning"))
         else:
             # Never enlarge past MIN_PRINT_DPI: a small picture stays small rather than blurred.
             width = min(width, info.width_px / MIN_PRINT_DPI * 72)
@@ -360,7 +512,9 @@ class Composer:
         parts: list[Flowable] = [tagging.tagged(flowable, "Figure", alt=b.alt)]
         if b.caption:
             parts.append(tagging.tagged(self.para(b.caption, self.styles.caption), "Caption"))
-        return [KeepTogether(parts), Spacer(1, self.theme.space["block"])]
+        figure = KeepTogether(parts)
+        figure._booklet_float = True  # type: ignore[attr-defined]
+        return [figure, Spacer(1, self.theme.space["block"])]
 
     def svg(self, path, width: float, max_height: float) -> Flowable:  # type: ignore[no-untyped-def]
         import copy
@@ -414,6 +568,7 @@ class Composer:
         return out
 
     def qr(self, b: m.Qr) -> list[Flowable]:
+        """The code beside its caption; the address under them at body size, whole, for people who type it."""
         s = self.styles
         size = max(28 * 72 / 25.4, s.body.fontSize * 7)
         url = tx.fill_plain(b.url, self.values)
@@ -421,12 +576,21 @@ class Composer:
         if b.caption:
             text.append(self.para(b.caption, s.label))
         text.append(self.literal(f"{self.words('scan')}:", s.small))
-        text.append(self.literal(url, ParagraphStyle("url", parent=s.small, textColor=HexColor(s.theme.palette.text))))
+        address = self.literal(url, ParagraphStyle("url", parent=s.body, spaceAfter=0), b.loc)
         gap = s.body.fontSize
-        if self.frame_width - size - gap < s.body.fontSize * 10:  # too narrow side by side: stack
-            return [KeepTogether([QrCode(url, size), Spacer(1, 4), *text]), Spacer(1, self.theme.space["block"])]
-        table = self.grid([[QrCode(url, size), text]], [size + gap, self.frame_width - size - gap],
+        side = self.frame_width - size - gap
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        if side < s.body.fontSize * 10:  # too narrow side by side: stack
+            return [KeepTogether([QrCode(url, size), Spacer(1, 4), *text, address]),
+                    Spacer(1, self.theme.space["block"])]
+        below = stringWidth(url, s.body.fontName, s.body.fontSize) > side
+        if not below:
+            text.append(address)
+        table = self.grid([[QrCode(url, size), text]], [size + gap, side],
                           [("VALIGN", (0, 0), (-1, -1), "MIDDLE"), *NO_PADDING])
+        if below:
+            return [KeepTogether([table, Spacer(1, 4), address]), Spacer(1, self.theme.space["block"])]
         return [table, Spacer(1, self.theme.space["block"])]
 
     def page_break(self, b: m.PageBreak) -> list[Flowable]:
@@ -438,8 +602,7 @@ class Composer:
         form = f"toc{len(self.headings)}"
         self.headings.append((form, key, text))
         markup = tx.markup(text, self.values, self.theme.emphasis)
-        return [CondPageBreak(self.frame_height * 0.18), self._marked_heading(markup, tx.plain(text, self.values),
-                                                                              key, form)]
+        return [self._marked_heading(markup, tx.plain(text, self.values), key, form)]
 
     def heading_plain(self, text: str, key: str) -> list[Flowable]:
         """A heading the layout writes itself (not numbered in the contents)."""
@@ -454,7 +617,9 @@ class Composer:
             if form is not None:
                 canv.record_page_number(form)
 
-        heading = MarkedParagraph(markup, self.styles.h1)
+        # A section heading is kept with the start of its section by StartNeeds (two lines of text), not
+        # by keepWithNext, which would hold it to the whole next paragraph and leave a hole.
+        heading = MarkedParagraph(markup, self.styles.section if form is not None else self.styles.h1)
         heading.on_draw = mark
         return heading
 

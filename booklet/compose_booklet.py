@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from reportlab.lib.colors import HexColor
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, KeepTogether, NextPageTemplate, PageBreak, Spacer
+from reportlab.platypus.doctemplate import ActionFlowable
 
 from . import __version__, tagging
 from . import model as m
 from . import text as tx
-from .compose import Composer
+from .compose import Composer, StartNeeds
 from .errors import BookletError
 from .flowables import Paragraph, WritingLines
 from .fonts import FontSet
 from .images import probe, raster_for_print
-from .render import DocumentSpec, Metadata, NumberStyle, PadTo
+from .render import DocumentSpec, Metadata, NumberStyle, Outcome, PadTo, Story
 from .theme import Theme
 
 MM = 72 / 25.4
@@ -27,6 +30,8 @@ MM = 72 / 25.4
 SADDLE_STITCH = 4
 #: Sections needed before a contents page helps.
 CONTENTS_FROM = 3
+#: The contents page is the first inner page.
+CONTENTS_PAGE = 2
 #: Space kept clear between the cover's logo, title and band (points).
 COVER_GAP = 8 * MM
 #: The cover band's share of the page height, and the most it may grow to for a long audience line.
@@ -73,7 +78,7 @@ class Furniture:
         self.c = c
         self.page = page
         self.logo_height = (14 if c.theme.type.min < 16 else 22) * MM
-        self._footer: tuple[Paragraph, float] | None = None
+        self._footer: Paragraph | None = None
         self._audience: tuple[Paragraph, float] | None = None
         if c.handout.audience:  # measured now: a long one (a patient's long name in it) makes the band taller
             para = c.para(c.handout.audience, c.styles.on_band)
@@ -141,26 +146,36 @@ class Furniture:
         return w
 
     # inner pages -------------------------------------------------------------------
-    def footer_label(self, width: float, height: float) -> tuple[Paragraph, float]:
-        """The running footer's title and reference, and its height: the same on every page, so made once."""
+    def number_width(self) -> float:
+        """Room for the page number: the widest it can be ("Page 888"), so it never wraps."""
+        s = self.c.styles.small
+        return stringWidth(f"{self.c.words('page')} 888", s.fontName, s.fontSize)
+
+    def footer_label(self, width: float) -> Paragraph:
+        """The running footer's title and reference on one line: a long title is shortened with an
+        ellipsis (the cover has it whole). Made once: it is the same on every page."""
         if self._footer is None:
-            c, s = self.c, self.c.styles
-            words = tx.plain(c.handout.title, c.values).split()
-            shown = len(words)
-            while True:  # a long title is shortened here (the cover has it whole), never run off the page
-                parts = [" ".join(words[:shown]) + ("..." if shown < len(words) else "")]
-                if c.handout.reference:
-                    parts.append(c.handout.reference)
-                label = c.literal(" · ".join(parts), s.small)
-                _, lh = label.wrap(width, self.page.bottom)
-                if lh <= height:
-                    break
-                if shown == 0:
-                    raise BookletError.at(c.handout.field_locs.get("reference", c.handout.loc),
-                                          "the reference is too long for the page footer",
-                                          "use a short code like ONC-014")
-                shown -= 1
-            self._footer = (label, lh)
+            c, s = self.c, self.c.styles.small
+            title = " ".join(tx.plain(c.handout.title, c.values).split())
+            reference = c.handout.reference
+
+            def fits(text: str) -> bool:
+                return stringWidth(text, s.fontName, s.fontSize) <= width
+
+            def label(shown: str) -> str:
+                return " · ".join(filter(None, [shown, reference]))
+
+            if not fits(reference):
+                raise BookletError.at(c.handout.field_locs.get("reference", c.handout.loc),
+                                      "the reference is too long for the page footer",
+                                      "use a short code like ONC-014")
+            shown = title
+            while shown and not fits(label(shown if shown == title else shown + "…")):
+                cut = shown[:-1].rstrip()
+                words = cut.rsplit(" ", 1)  # prefer to cut at a word
+                shown = words[0] if len(words) > 1 and len(words[0]) > len(cut) * 0.6 else cut
+            text = label(shown if shown == title else (shown + "…" if shown else ""))
+            self._footer = Paragraph(tx.escape_text(text), s)
         return self._footer
 
     def inner(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
@@ -171,9 +186,10 @@ class Furniture:
         s = c.styles
         width = pg.width - pg.left - pg.right
         number = Paragraph(tx.escape_text(f"{c.words('page')} {canvas.getPageNumber()}"), s.small_right)
-        nw = s.small.fontSize * 6
+        nw = self.number_width()
         baseline_top = pg.bottom * 0.62
-        label, lh = self.footer_label(width - nw, baseline_top)
+        label = self.footer_label(width - nw - s.small.fontSize)
+        _, lh = label.wrap(width - nw - s.small.fontSize, pg.bottom)
         label.drawOn(canvas, pg.left, baseline_top - lh)
         _, nh = number.wrap(nw, pg.bottom)
         number.drawOn(canvas, pg.left + width - nw, baseline_top - nh)
@@ -214,45 +230,75 @@ def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
                               "the title and subtitle are too long to fit on the cover",
                               "shorten them; details belong in the first section")
 
-    def story(back_pages: int) -> list[Flowable]:
-        """Fresh flowables each time: ReportLab changes them as it lays them out."""
-        c.headings = []
-        sections: list[Flowable] = []
-        for number, section in enumerate(handout.sections, 1):
-            heading = c.heading(section.heading, f"s{number}")
-            if section.key_points:
-                # keepWithNext cannot hold a heading to a box that is itself kept together: group them.
-                heading[-1:] = [KeepTogether([heading[-1], c.key_points(section.key_points, keep=False)])]
-            sections += heading
-            for block in section.body:
-                sections += c.block(block)
-        out: list[Flowable] = [Spacer(1, cover_height * COVER_LEAD)]
-        out.append(c.para(handout.title, s.title))
-        if handout.subtitle:
-            out.append(c.para(handout.subtitle, s.subtitle))
-        out += [NextPageTemplate("inner"), PageBreak()]
-        if len(handout.sections) >= CONTENTS_FROM:
-            out += c.contents()
-            out.append(PageBreak())
-        if handout.summary:
-            out += at_a_glance(c)
-            out.append(PageBreak())
-        out += sections
-        out.append(PadTo(SADDLE_STITCH, back_pages, lambda: notes_page(c, h)))
-        out += [NextPageTemplate("back"), PageBreak()]
-        out += back_matter(c)
-        return out
+    back_width, back_height = frames["back"][2], frames["back"][3]
+    inside, outside = split_back_matter(c, back_width, back_height)
+    has_contents = len(handout.sections) >= CONTENTS_FROM
 
+    def make_story(contents: bool, glance_page: bool) -> Story:
+        def story(back_pages: int) -> list[Flowable]:
+            """Fresh flowables each time: ReportLab changes them as it lays them out."""
+            c.headings = []
+            sections: list[Flowable] = []
+            for number, section in enumerate(handout.sections, 1):
+                heading = c.heading(section.heading, f"s{number}")
+                group: list[Flowable] = list(heading)
+                if section.key_points:
+                    # keepWithNext cannot hold a heading to a box that is itself kept together: group them.
+                    group.append(c.key_points(section.key_points, keep=False))
+                body = [f for block in section.body for f in c.block(block)]
+                first = next((f for f in body if not isinstance(f, (Spacer, ActionFlowable))), None)
+                sections.append(StartNeeds(group, first, h * 0.9))
+                sections += [KeepTogether(group)] if len(group) > 1 else group
+                sections += body
+            out: list[Flowable] = [Spacer(1, cover_height * COVER_LEAD)]
+            out.append(c.para(handout.title, s.title))
+            if handout.subtitle:
+                out.append(c.para(handout.subtitle, s.subtitle))
+            out += [NextPageTemplate("inner"), PageBreak()]
+            if contents:
+                out += c.contents()
+                out.append(PageBreak())
+            if handout.summary:
+                out += at_a_glance(c)
+                if glance_page:
+                    out.append(PageBreak())
+            out += sections
+            out.append(PadTo(SADDLE_STITCH, back_pages, lambda count: pad_pages(c, h, count)))
+            if inside:
+                out += [PageBreak(), *inside()]
+            out += [NextPageTemplate("back"), PageBreak()]
+            out += outside()
+            return out
+
+        return story
+
+    def revise(outcome: Outcome) -> tuple[Story, bool] | None:
+        """A better story after the first layout, if there is one (and whether it wins a tie).
+
+        The contents page goes when every section would start within the two pages after it (they
+        move up a page when it goes). At a glance shares its page with the first section when that
+        (with the contents page gone) can save a whole sheet of four pages.
+        """
+        drop_contents = has_contents and max(outcome.headings.values(), default=0) <= CONTENTS_PAGE + 3
+        savings = int(drop_contents) + int(bool(handout.summary))
+        compact = bool(handout.summary) and 0 < outcome.padding and savings >= SADDLE_STITCH - outcome.padding
+        if not drop_contents and not compact:
+            return None
+        return make_story(has_contents and not drop_contents, not compact), drop_contents
+
+    back_pages = (pages_needed(inside(), w, h) if inside else 0) + pages_needed(outside(), back_width, back_height)
     return DocumentSpec(
         page=(page.width, page.height),
         frames=frames,
         decorate={"cover": furniture.cover, "inner": furniture.inner, "back": furniture.back},
-        story=story,
+        story=make_story(has_contents, True),
+        revise=revise,
         metadata=metadata(handout, clinic, values),
         numbers=NumberStyle(fonts.regular, s.toc.fontSize, theme.palette.text, s.toc.fontSize * 2.6, s.toc.leading),
         multiple_of=SADDLE_STITCH,
-        pages_after_pad=pages_needed(back_matter(c), frames["back"][2], frames["back"][3]),
+        pages_after_pad=back_pages,
         source=handout.loc,
+        warnings=c.warnings,
     )
 
 
@@ -261,12 +307,15 @@ def pages_needed(flowables: list[Flowable], width: float, height: float) -> int:
     from .render import scratch_canvas
 
     canvas = scratch_canvas()
-    total = 0.0
+    total = after = 0.0
+    first = True
     for f in flowables:
         _, h = f.wrapOn(canvas, width, height)
         # KeepTogether answers 0xffffff to force a split; its content's own height is in _H.
         h = getattr(f, "_H", h) if isinstance(f, KeepTogether) else h
-        total += h + f.getSpaceBefore() + f.getSpaceAfter()
+        total += h + (0.0 if first else max(f.getSpaceBefore(), after))  # frames merge the spaces between
+        after = f.getSpaceAfter()
+        first = False
     return max(1, -int(-total // height))
 
 
@@ -291,6 +340,16 @@ def at_a_glance(c: Composer) -> list[Flowable]:
     ]
 
 
+def pad_pages(c: Composer, frame_height: float, count: int) -> list[Flowable]:
+    """Pages that make the booklet a multiple of four: one Notes page, then pages a patient fills in
+    (their care team, their appointments), never a run of blank Notes pages."""
+    makers = [notes_page, care_team_page, appointments_page]
+    out: list[Flowable] = []
+    for i in range(count):
+        out += makers[min(i, len(makers) - 1)](c, frame_height)
+    return out
+
+
 def notes_page(c: Composer, frame_height: float) -> list[Flowable]:
     heading = c.literal(c.words("notes"), c.styles.h1)
     _, hh = heading.wrap(c.frame_width, frame_height)
@@ -299,41 +358,111 @@ def notes_page(c: Composer, frame_height: float) -> list[Flowable]:
     return [PageBreak(), heading, WritingLines(lines, c.theme.note_gap, c.theme.palette.rule)]
 
 
-def back_matter(c: Composer) -> list[Flowable]:
-    h, cl, s = c.handout, c.clinic, c.styles
+def care_team_page(c: Composer, frame_height: float) -> list[Flowable]:
+    return form_page(c, frame_height, "my_care_team", ("name", "role", "phone"), (0.38, 0.3, 0.32))
+
+
+def appointments_page(c: Composer, frame_height: float) -> list[Flowable]:
+    return form_page(c, frame_height, "my_appointments", ("date", "time", "place"), (0.25, 0.18, 0.57))
+
+
+def form_page(c: Composer, frame_height: float, title: str, columns: tuple[str, ...],
+              shares: tuple[float, ...]) -> list[Flowable]:
+    """A page with a heading and a ruled table to fill in: labelled columns, empty rows to write in."""
+    s, p = c.styles, c.theme.palette
+    heading = c.literal(c.words(title), s.h1)
+    _, hh = heading.wrap(c.frame_width, frame_height)
+    head = [c.literal(c.words(col), s.cell_head) for col in columns]
+    row_height = c.theme.note_gap * 1.6
+    _, head_h = head[0].wrap(c.frame_width * min(shares), frame_height)
+    pad = s.cell.fontSize * 0.4
+    space = frame_height - hh - s.h1.spaceAfter - s.h1.spaceBefore - head_h - 2 * pad - 6
+    rows = max(1, int(space // row_height))
+    data, table_tag = tagging.table_cells([head] + [[Spacer(0, 0) for _ in columns] for _ in range(rows)], header_rows=1)
+    widths = [c.frame_width * share for share in shares]
+    table = c.grid(data, widths, [
+        ("BACKGROUND", (0, 0), (-1, 0), HexColor(p.primary_tint)),
+        ("LINEBELOW", (0, 0), (-1, 0), 1.2, HexColor(p.primary)),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.6, HexColor(p.rule)),
+        ("LINEAFTER", (0, 1), (-2, -1), 0.4, HexColor(p.rule)),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        ("TOPPADDING", (0, 0), (-1, 0), pad), ("BOTTOMPADDING", (0, 0), (-1, 0), pad),
+    ], rowHeights=[None] + [row_height] * rows)
+    return [PageBreak(), heading, tagging.wrap(table, table_tag)]
+
+
+def contact_part(c: Composer) -> list[Flowable]:
+    """The clinic's name, address, phone, e-mail, website, hours and urgent advice."""
+    cl, s = c.clinic, c.styles
     out: list[Flowable] = []
-    if cl.name:
-        out.append(c.literal(cl.name, ParagraphStyle("clinic_name", parent=s.h2, spaceBefore=0)))
-        if cl.address:
-            out.append(c.literal(cl.address, s.body))
-        lines = [(c.words("phone"), cl.phone), (c.words("email"), cl.email),
-                 (c.words("website"), cl.website), (c.words("hours"), cl.hours)]
-        for label, value in lines:
-            if value:
-                out.append(Paragraph(f"<b>{tx.escape_text(label)}:</b> {tx.escape_text(value)}",
-                                     ParagraphStyle("contact", parent=s.body, spaceAfter=2)))
-        if cl.urgent:
-            color, background, symbol = c.theme.palette.callouts["urgent"]
-            label = ParagraphStyle("urgent_label", parent=s.label, textColor=HexColor(color))
-            out.append(Spacer(1, c.theme.space["paragraph"]))
-            out.append(c.box([[c.literal(f"{symbol} {c.words('urgent_help')}", label)],
-                              [c.literal(cl.urgent, s.body)]], color, background))
-    if h.sources:
-        out.append(c.literal(c.words("sources"), s.h2))
-        out.append(c.list_of(h.sources, numbered=False, style=s.cell))
+    if not cl.name:
+        return out
+    out.append(c.literal(cl.name, ParagraphStyle("clinic_name", parent=s.h2, spaceBefore=0)))
+    if cl.address:
+        out.append(c.literal(cl.address, s.body, cl.field_locs.get("address")))
+    lines = [("phone", cl.phone), ("email", cl.email), ("website", cl.website), ("hours", cl.hours)]
+    for key, value in lines:
+        if value:
+            para = Paragraph(f"<b>{tx.escape_text(c.words(key))}:</b> {tx.escape_text(value)}",
+                             ParagraphStyle("contact", parent=s.body, spaceAfter=2))
+            out.append(c.with_addresses(para, value, cl.field_locs.get(key, cl.loc)))
+    if cl.urgent:
+        color, background, symbol = c.theme.palette.callouts["urgent"]
+        label = ParagraphStyle("urgent_label", parent=s.label, textColor=HexColor(color))
+        out.append(Spacer(1, c.theme.space["paragraph"]))
+        out.append(c.box([[c.literal(f"{symbol} {c.words('urgent_help')}", label)],
+                          [c.literal(cl.urgent, s.body, cl.field_locs.get("urgent"))]], color, background))
+    return out
+
+
+def sources_part(c: Composer) -> list[Flowable]:
+    h, s = c.handout, c.styles
+    if not h.sources:
+        return []
+    return [c.literal(c.words("sources"), s.h2), c.list_of(h.sources, numbered=False, style=s.cell)]
+
+
+def facts_part(c: Composer) -> list[Flowable]:
+    """Reference, version, dates and authors: the governance line."""
+    h, s = c.handout, c.styles
     facts = [(c.words("reference"), h.reference), (c.words("version"), h.version),
              (c.words("published"), format_date(h.published, h.language)),
              (c.words("review_by"), format_date(h.review_by, h.language)),
              (c.words("authors"), ", ".join(tx.plain(a, c.values) for a in h.authors))]
     shown = [f"<b>{tx.escape_text(label).replace(' ', '&nbsp;')}:</b> {tx.escape_text(value)}"
              for label, value in facts if value]
-    if shown:
-        # One run of small print (it wraps), not a line per fact: the back page is one page.
-        out.append(Paragraph(" &nbsp;·&nbsp; ".join(shown), ParagraphStyle(
-            "facts", parent=s.small, textColor=HexColor(c.theme.palette.text), hyphenationLang="",
-            embeddedHyphenation=0, spaceBefore=c.theme.space["paragraph"],
-            spaceAfter=c.theme.space["paragraph"])))
-    if cl.alternative_formats:
-        out.append(c.box([[c.literal(cl.alternative_formats, s.body)]], c.theme.palette.primary,
-                         c.theme.palette.primary_tint))
-    return out
+    if not shown:
+        return []
+    # One run of small print (it wraps), not a line per fact.
+    return [Paragraph(" &nbsp;·&nbsp; ".join(shown), ParagraphStyle(
+        "facts", parent=s.small, textColor=HexColor(c.theme.palette.text), hyphenationLang="",
+        embeddedHyphenation=0, spaceBefore=c.theme.space["paragraph"],
+        spaceAfter=c.theme.space["paragraph"]))]
+
+
+def formats_part(c: Composer) -> list[Flowable]:
+    cl = c.clinic
+    if not cl.alternative_formats:
+        return []
+    return [c.box([[c.literal(cl.alternative_formats, c.styles.body, cl.field_locs.get("alternative_formats"))]],
+                  c.theme.palette.primary, c.theme.palette.primary_tint)]
+
+
+def back_matter(c: Composer) -> list[Flowable]:
+    """Everything the back page says, in its order."""
+    return [*contact_part(c), *sources_part(c), *facts_part(c), *formats_part(c)]
+
+
+Parts = Callable[[], list[Flowable]]
+
+
+def split_back_matter(c: Composer, width: float, height: float) -> tuple[Parts | None, Parts]:
+    """(inside back cover, outside back cover): all on the outside back cover when it fits one page;
+    else the sources, then the governance line, go inside, and the contacts and urgent advice stay
+    on the outside, the last page."""
+    if pages_needed(back_matter(c), width, height) <= 1:
+        return None, lambda: back_matter(c)
+    if pages_needed([*contact_part(c), *facts_part(c), *formats_part(c)], width, height) <= 1:
+        return (lambda: sources_part(c)), lambda: [*contact_part(c), *facts_part(c), *formats_part(c)]
+    return (lambda: [*sources_part(c), *facts_part(c)]), lambda: [*contact_part(c), *formats_part(c)]

@@ -1,10 +1,16 @@
-"""Composes the one-page summary: clinic band, title, key points, when to get help, contact details.
+"""Composes the summary sheet: clinic band, title, key points, when to get help, contact details.
 
-The summary fits on one page or is refused. The body size steps down from the
-theme's preferred size to its floor in half points; at each size one column is
-tried, then two where a column still holds a readable line. Fitting only wraps
-flowables against frames (no PDF is built); the real render checks the page
-count again and refuses a second page.
+A summary is one sheet of paper. It uses the front only when everything fits there
+at a readable size: the body steps down from the theme's preferred size to its floor
+in half points, in one column, then two where a column still holds a readable line.
+When the front is not enough it continues on the back ("Please turn over" at the foot
+of the front; the contact details move to the back). Large print keeps its preferred
+body size on one side and turns over rather than stepping down. With `sides=1`
+(`--one-side`) only the front is used. What does not fit is refused, saying how far over.
+
+Urgent and warning callouts are never broken: each is laid out whole in one column
+of one side, and the urgent ones always on the front. Fitting only wraps flowables
+against frames (no PDF is built); the real render checks the page count again.
 """
 
 from __future__ import annotations
@@ -15,14 +21,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reportlab.lib.colors import HexColor
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, KeepTogether, Spacer
-from reportlab.platypus.doctemplate import ActionFlowable, FrameBreak, LayoutError
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, Spacer
+from reportlab.platypus.doctemplate import ActionFlowable, FrameBreak, LayoutError, NextPageTemplate
 
 from . import model as m
-from . import rl_internals as rl
 from . import tagging
 from . import text as tx
 from .compose import Composer
@@ -51,23 +57,27 @@ QR_SIZE = 20 * MM
 TITLE_SCALE, SUBTITLE_SCALE, HEADING_SCALE = 2.0, 1.2, 1.3
 #: Callout kinds that go under "When to get help", most urgent first.
 HELP_KINDS = ("urgent", "warning")
+#: The orders the text is tried in (see SummaryPage).
+POINTS_FIRST, URGENT_FIRST, HELP_FIRST = 0, 1, 2
 #: Lowercase text of typical letter frequency, to find a font's average character width.
 _SAMPLE = "when to get help straight away if you have a temperature of thirty eight degrees"
 
 
 @dataclass(frozen=True)
 class Fit:
-    """Whether a summary fits on one page, and at which body size; `message` says it for people."""
+    """Whether a summary fits, at which body size and how; `message` says it for people."""
 
     fits: bool
     body_size: float
     pages_needed: float
     message: str
     columns: int = 1
-    #: Callout boxes may break between columns (tried only when whole boxes leave too much room unused).
-    boxes_split: bool = False
     loc: Loc = field(default_factory=lambda: Loc("<input>"))
     hint: str = ""
+    #: 1: the front only; 2: the front and the back of the sheet.
+    sides: int = 1
+    #: POINTS_FIRST, URGENT_FIRST or HELP_FIRST (see SummaryPage).
+    order: int = 0
 
     def error(self) -> BookletError:
         return BookletError.at(self.loc, self.message, self.hint)
@@ -115,8 +125,68 @@ class _Peek:
         return self.frames[min(self.index + 1, len(self.frames) - 1)]
 
 
-def flow(flowables: list[Flowable], frames: list[Frame], canvas: Canvas) -> tuple[list[Flowable], int]:
-    """Lay flowables into frames in turn as ReportLab's document does; returns what is left and the last frame used."""
+def _strands(f: Flowable, following: Flowable, frame: Frame, canvas: Canvas) -> bool:
+    """Would `f` (a heading: keep with next) end the frame with nothing of what follows it under it?"""
+    if frame._atTop:  # type: ignore[attr-defined]  # nothing is gained by moving on
+        return False
+    width = frame._getAvailableWidth()  # type: ignore[attr-defined]
+    room = frame._y - frame._y1p - max(f.getSpaceBefore() - frame._prevASpace, 0)  # type: ignore[attr-defined]
+    _, h = f.wrapOn(canvas, width, room)
+    room -= h + max(f.getSpaceAfter(), following.getSpaceBefore())
+    if room <= 0:
+        return True
+    _, nh = following.wrapOn(canvas, width, room)
+    if nh <= room:
+        return False
+    parts = following.splitOn(canvas, width, room)
+    return not parts or isinstance(parts[0], ActionFlowable)
+
+
+class _Measured(Flowable):
+    """A flowable laid out but not drawn: fitting only needs to know where things go."""
+
+    def __init__(self, inner: Flowable) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width, self.height = self.inner.wrapOn(self.canv, avail_width, avail_height)
+        return self.width, self.height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        return [_measured(f) for f in self.inner.splitOn(self.canv, avail_width, avail_height)]
+
+    def getSpaceBefore(self) -> float:
+        return self.inner.getSpaceBefore()
+
+    def getSpaceAfter(self) -> float:
+        return self.inner.getSpaceAfter()
+
+    def getKeepWithNext(self) -> bool:
+        return bool(self.inner.getKeepWithNext())
+
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        pass
+
+
+def _measured(f: Flowable) -> Flowable:
+    return f if isinstance(f, (ActionFlowable, _Measured)) else _Measured(f)
+
+
+def _inner(f: Flowable) -> Flowable:
+    return f.inner if isinstance(f, _Measured) else f
+
+
+def flow(flowables: list[Flowable], frames: list[Frame], canvas: Canvas,
+         draw: bool = True) -> tuple[list[Flowable], int]:
+    """Lay flowables into frames in turn as ReportLab's document does; returns what is left and the last frame used.
+
+    A flowable that keeps with the next (a heading) moves on to the next frame rather than end one.
+    `draw=False` only measures (what is left is the same; nothing is drawn).
+    """
+    if not draw:
+        left, last = flow([_measured(f) for f in flowables], frames, canvas)
+        return [_inner(f) for f in left], last
     pending = list(flowables)
     peek = _Peek(frames)
     saved = getattr(canvas, "_doctemplate", None)
@@ -131,6 +201,8 @@ def flow(flowables: list[Flowable], frames: list[Frame], canvas: Canvas) -> tupl
                     if isinstance(f, type(FrameBreak)):
                         break
                     continue
+                if len(pending) > 1 and f.getKeepWithNext() and _strands(f, pending[1], frame, canvas):
+                    break
                 if frame.add(f, canvas, trySplit=1):
                     pending.pop(0)
                     continue
@@ -159,21 +231,67 @@ def _used(frame: Frame) -> float:
     return frame._y2 - frame._topPadding - frame._y  # type: ignore[attr-defined]
 
 
+class Whole(Flowable):
+    """Flowables stacked as one that never splits: an urgent or warning callout (with the heading over
+    the first one) stays in one column of one side, so nobody reads half of it."""
+
+    _booklet_tagged = True  # what it holds is tagged; it draws nothing of its own
+
+    def __init__(self, parts: list[Flowable], kind: str = "") -> None:
+        super().__init__()
+        self.parts = [tagging.ensure(f) for f in parts]
+        self.kind = kind
+        self._heights: list[float] = []
+
+    def _gaps(self) -> Iterator[float]:
+        for before, after in zip(self.parts, self.parts[1:], strict=False):
+            yield max(before.getSpaceAfter(), after.getSpaceBefore())
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        canvas = getattr(self, "canv", None)
+        self._heights = []
+        for f in self.parts:
+            _, h = f.wrapOn(canvas, avail_width, 1e6) if canvas is not None else f.wrap(avail_width, 1e6)
+            self._heights.append(h)
+        self.width = avail_width
+        self.height = sum(self._heights) + sum(self._gaps())
+        return self.width, self.height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        return []
+
+    def getSpaceBefore(self) -> float:
+        return self.parts[0].getSpaceBefore()
+
+    def getSpaceAfter(self) -> float:
+        return self.parts[-1].getSpaceAfter()
+
+    def draw(self) -> None:
+        y = self.height
+        gaps = [0.0, *self._gaps()]
+        for f, h, gap in zip(self.parts, self._heights, gaps, strict=True):
+            y -= gap + h
+            f.drawOn(self.canv, 0, y)
+
+
 class Columns(Flowable):
-    """A run of flowables in `count` side-by-side columns of equal, balanced height, all on one page.
+    """A run of flowables in `count` side-by-side columns of equal, balanced height, on one page.
 
     It never splits: when the text does not fit the space it is given, it says it is
     taller than that space (and how many such spaces it would need, `pages_needed`).
+    With `carry`, it fills the whole space given and what does not fit is its `rest()`,
+    for the columns on the back.
     """
 
     def __init__(self, make: Callable[[], list[Flowable]], count: int, gap: float, rule: str | None = None,
-                 balance: bool = True) -> None:
+                 balance: bool = True, carry: bool = False) -> None:
         super().__init__()
         self.make = make
         self.count = count
         self.gap = gap
         self.rule = rule
         self.balance = balance
+        self.carry = carry
         self.pages_needed = 0.0
         self._scratch = Canvas(io.BytesIO())
 
@@ -186,12 +304,16 @@ class Columns(Flowable):
                       bottomPadding=0, showBoundary=0) for i in range(self.count)]
 
     def _fits(self, width: float, height: float) -> bool:
-        left, _ = flow(self.make(), self._frames(width, height), self._scratch)
+        left, _ = flow(self.make(), self._frames(width, height), self._scratch, draw=False)
         self._scratch = Canvas(io.BytesIO())  # drop what was drawn
         return not left
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self.width = avail_width
+        if self.carry:
+            self.height = avail_height
+            self.pages_needed = 1.0
+            return self.width, self.height
         # How far over, as the text's own height against the room: the gaps a box
         # moved whole would leave are not text to cut. Text taller than all the
         # columns together cannot fit however it is broken: no need to lay it out.
@@ -200,7 +322,7 @@ class Columns(Flowable):
             left: list[Flowable] = [self]
         else:
             frames = self._frames(avail_width, avail_height)
-            left, last = flow(self.make(), frames, self._scratch)
+            left, last = flow(self.make(), frames, self._scratch, draw=False)
         if left:
             self.pages_needed = max(natural / (avail_height * self.count), 1.0)
             self.height = avail_height * self.pages_needed + 1  # always more than there is: never drawn
@@ -210,6 +332,11 @@ class Columns(Flowable):
             self.height = self._balanced(avail_width, avail_height, frames, last) if self.balance else avail_height
         self._scratch = Canvas(io.BytesIO())
         return self.width, self.height
+
+    def rest(self) -> list[Flowable]:
+        """What does not fit these columns (`carry`), laid out as `draw` lays it out (after `wrap`)."""
+        left, _ = flow(self.make(), self._frames(self.width, self.height), Canvas(io.BytesIO()), draw=False)
+        return left
 
     def _balanced(self, width: float, height: float, frames: list[Frame], last: int) -> float:
         """The shortest column height that still holds everything (columns end level).
@@ -235,13 +362,15 @@ class Columns(Flowable):
         return high
 
     def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
-        return []  # one page: never carried over
+        return []  # one page: never carried over by the document (the back has its own Columns)
 
     def draw(self) -> None:
         frames = self._frames(self.width, self.height)
         left, last = flow(self.make(), frames, self.canv)
-        if left:  # wrap measured this very layout; a difference is a bug, never cut text
+        if left and not self.carry:  # wrap measured this very layout; a difference is a bug, never cut text
             raise AssertionError("the summary's columns did not hold the text they were measured to hold")
+        if self.carry and [type(f) for f in left] != [type(f) for f in self.rest()]:  # the back starts where this ends
+            raise AssertionError("the summary's front did not end where its back was measured to start")
         if self.rule and last > 0:
             self.canv.setStrokeColor(HexColor(self.rule))
             self.canv.setLineWidth(0.5)
@@ -266,14 +395,23 @@ def sheet(theme: Theme) -> Page:
 
 
 class SummaryPage:
-    """One summary page at one body size and column count: geometry, furniture and story."""
+    """The summary at one body size and arrangement: geometry, furniture and story, on one or two sides.
+
+    `sides=2` puts the text that does not fit the front on the back, with "Please turn
+    over" at the foot of the front and the contact details on the back. `order`: the key
+    points first (POINTS_FIRST), or the urgent callouts first (URGENT_FIRST, the warnings
+    after the key points) or all of "When to get help" first (HELP_FIRST), so that the
+    urgent callouts come on the front.
+    """
 
     def __init__(self, handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: FontSet,
-                 values: dict[str, str], content: SummaryContent, columns: int, boxes_split: bool = False) -> None:
+                 values: dict[str, str], content: SummaryContent, columns: int, sides: int = 1,
+                 order: int = 0) -> None:
         self.handout, self.clinic, self.theme, self.fonts, self.values = handout, clinic, theme, fonts, values
         self.content = content
         self.columns = columns
-        self.boxes_split = boxes_split
+        self.sides = sides
+        self.order = order
         pg = self.page = sheet(theme)
         self.width = pg.width - pg.left - pg.right
         height = pg.height - pg.top - pg.bottom
@@ -289,7 +427,14 @@ class SummaryPage:
         self.footer_height = self._footer_height()
         top = pg.height - pg.top - (self.header_height + 5.5 * MM if self.header_height else 0)
         bottom = pg.bottom + (self.footer_height + 4 * MM if self.footer_height else 0)
+        #: The front (one side), or the front and the back: (x, y, width, height) of the story's frame.
         self.frame = (pg.left, bottom, self.width, top - bottom)
+        self.back_frame = self.frame
+        if sides == 2:
+            turn_over_top = pg.bottom + self._turn_over_height() + 4 * MM
+            self.frame = (pg.left, turn_over_top, self.width, top - turn_over_top)
+            back_top = pg.height - pg.top - self._running_head_height() - 3 * MM
+            self.back_frame = (pg.left, bottom, self.width, back_top - bottom)
 
     # header: logo and clinic name -------------------------------------------------------
     def _clinic_name(self, width: float) -> Paragraph:
@@ -368,13 +513,31 @@ class SummaryPage:
             total += fh
         return total
 
+    # the turn-over line and the back's running head ---------------------------------------------
+    def _turn_over(self) -> Paragraph:
+        s = self.wide.styles
+        style = ParagraphStyle("turn_over", parent=s.label, alignment=TA_RIGHT, spaceAfter=0,
+                               textColor=HexColor(self.theme.palette.primary_text))
+        return self.wide.literal(f"{self.theme.word('turn_over')} \u2192", style)
+
+    def _turn_over_height(self) -> float:
+        return self._turn_over().wrap(self.width, 1e6)[1]
+
+    def _running_head(self) -> Paragraph:
+        s = self.wide.styles
+        text = f"{tx.plain(self.handout.title, self.values)} ({self.theme.word('continued')})"
+        return self.wide.literal(text, ParagraphStyle("running_head", parent=s.small, spaceAfter=0))
+
+    def _running_head_height(self) -> float:
+        return self._running_head().wrap(self.width, 1e6)[1]
+
     # the story ------------------------------------------------------------------------
     def heading(self, text: str, color: str | None = None) -> Paragraph:
         s = self.col.styles
         size = max(min(s.h1.fontSize, s.body.fontSize * HEADING_SCALE), s.body.fontSize)
         style = ParagraphStyle("summary_heading", parent=s.h1, fontSize=size, leading=size * 1.2,
                                spaceBefore=self.theme.space["paragraph"] * 1.2,
-                               spaceAfter=self.theme.space["paragraph"] * 0.5,
+                               spaceAfter=self.theme.space["paragraph"] * 0.5, keepWithNext=1,
                                textColor=HexColor(color or self.theme.palette.primary_text))
         return self.col.literal(text, style)
 
@@ -383,22 +546,35 @@ class SummaryPage:
 
         Tagged here: the document tags only what it lays out itself, and Columns lays these out.
         """
-        return [tagging.ensure(f) for f in (*self.points_part(), *self.help_part())]
+        if self.order == POINTS_FIRST:
+            parts = [*self.points_part(), *self.help_part()]
+        elif self.order == URGENT_FIRST:
+            parts = [*self.help_part(("urgent",)), *self.points_part(),
+                     *self.help_part(tuple(k for k in HELP_KINDS if k != "urgent"), heading=False)]
+        else:
+            parts = [*self.help_part(), *self.points_part()]
+        return [tagging.ensure(f) for f in parts]
 
     def points_part(self) -> list[Flowable]:
         c = self.col
         return [self.heading(c.words("key_points")), c.list_of(self.content.points, numbered=False)]
 
-    def help_part(self) -> list[Flowable]:
-        if not self.content.help:
-            return []
-        out: list[Flowable] = [self.heading(self.col.words("urgent_help"), self.theme.palette.callouts["urgent"][0])]
+    def help_part(self, kinds: tuple[str, ...] = HELP_KINDS, heading: bool = True) -> list[Whole]:
+        """Each callout of these kinds whole; the heading goes with the first (a heading never ends a column)."""
+        out: list[Whole] = []
         for callout in self.content.help:
-            out += self.callout(callout)
+            if callout.kind not in kinds:
+                continue
+            box = self.callout(callout)
+            if heading and not out:
+                title = self.heading(self.col.words("urgent_help"), self.theme.palette.callouts["urgent"][0])
+                box = Whole([title, *box.parts], callout.kind)
+                box._booklet_loc = callout.loc  # type: ignore[attr-defined]
+            out.append(box)
         return out
 
-    def callout(self, b: m.Callout) -> list[Flowable]:
-        """A callout as in the booklet, its kind word left out: the heading and colour already say it."""
+    def callout(self, b: m.Callout) -> Whole:
+        """A callout as in the booklet, its kind word left out (the heading and colour already say it), whole."""
         c, s = self.col, self.col.styles
         color, background, symbol = self.theme.palette.callouts[b.kind]
         head = tx.markup(b.title, self.values, self.theme.emphasis) if b.title else tx.escape_text(c.words(b.kind))
@@ -408,11 +584,9 @@ class SummaryPage:
             rows.append([c.para(b.text, ParagraphStyle("callout_text", parent=s.body, spaceAfter=2))])
         if b.bullets:
             rows.append([c.list_of(b.bullets, numbered=False, color=color)])
-        box = c.box(rows, color, background)
-        flowables = list(rl.container_content(box)) if self.boxes_split and isinstance(box, KeepTogether) else [box]
-        for f in flowables:
-            f._booklet_loc = b.loc  # type: ignore[attr-defined]
-        return flowables
+        whole = Whole([c.box(rows, color, background, keep=False)], b.kind)
+        whole._booklet_loc = b.loc  # type: ignore[attr-defined]
+        return whole
 
     def title(self) -> list[Flowable]:
         c, s, h = self.wide, self.wide.styles, self.handout
@@ -426,39 +600,70 @@ class SummaryPage:
         return out
 
     def columns_flowable(self, balance: bool = True) -> Columns:
-        return Columns(self.body, self.columns, COLUMN_GAP, self.theme.palette.rule, balance)
+        return Columns(self.body, self.columns, COLUMN_GAP, self.theme.palette.rule, balance, carry=self.sides == 2)
 
     def story(self, balance: bool = True) -> list[Flowable]:
-        return [*self.title(), Spacer(1, self.theme.space["block"] * 0.8), self.columns_flowable(balance)]
+        """The front's story: title and columns (with two sides, the front's columns carry the rest over)."""
+        return [*self.title(), self.gap(), self.columns_flowable(balance)]
+
+    def gap(self) -> Spacer:
+        return Spacer(1, self.theme.space["block"] * 0.8)
+
+    def back(self, front: Columns, balance: bool = True) -> Columns:
+        """The back's columns: what the front's columns did not hold (known once the front is laid out)."""
+        return Columns(front.rest, self.columns, COLUMN_GAP, self.theme.palette.rule, balance)
 
     def measure(self) -> tuple[bool, float]:
-        """(fits, pages needed) by flowing the story into the page's frame; nothing is drawn for real."""
+        """(fits, pages needed) by flowing the story into the frames; nothing is drawn for real.
+
+        With two sides it fits only when every urgent callout stays on the front.
+        """
         x, y, w, h = self.frame
         if h <= 0:
             return False, 1 + (-h) / self.page.height
+        if self.sides == 2:  # text taller than both sides' columns together cannot fit, however it is broken
+            natural = natural_height(self.body(), self.column_width)
+            front = h - natural_height([*self.title(), self.gap()], self.width)
+            back = self.back_frame[3]
+            if natural > (front + back) * self.columns:
+                return False, 1 + (natural - front * self.columns) / (back * self.columns)
         story = self.story(balance=False)
         left, _ = flow(story, [Frame(x, y, w, h, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)],
-                       Canvas(io.BytesIO()))
+                       Canvas(io.BytesIO()), draw=False)
         columns = story[-1]
         assert isinstance(columns, Columns)
         if columns.pages_needed == 0.0:  # never reached: the title alone fills the page
-            return False, 2.0
-        return not left, columns.pages_needed
+            return False, float(self.sides) + 1
+        if self.sides == 1:
+            return not left, columns.pages_needed
+        carried = columns.rest()
+        if any(isinstance(f, Whole) and f.kind == "urgent" for f in carried):
+            return False, 2.0 + columns.pages_needed  # an urgent callout would go to the back
+        if not carried:
+            return True, 1.0
+        back = self.back(columns, balance=False)
+        _, bh = back.wrap(self.back_frame[2], self.back_frame[3])
+        return bh <= self.back_frame[3], 1.0 + back.pages_needed
 
     # drawing ------------------------------------------------------------------------
-    def check_one_page(self, canvas: Canvas) -> None:
-        """Drawn after the text: a second page is refused, never printed (the fit said one page)."""
-        if canvas.getPageNumber() > 1:
+    def check_sides(self, canvas: Canvas) -> None:
+        """Drawn after the text: a page more than the fit said is refused, never printed."""
+        if canvas.getPageNumber() > self.sides:
             raise BookletError.at(self.handout.field_locs.get("summary", self.handout.loc),
-                                  "the summary ran onto a second page",
+                                  f"the summary ran onto a {'second' if self.sides == 1 else 'third'} page",
                                   "shorten `summary` or the urgent and warning callouts")
 
-    def decorate(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
+    def strips(self, canvas: Canvas) -> None:
         p, pg = self.theme.palette, self.page
-        canvas.saveState()
         canvas.setFillColor(HexColor(p.primary))
         canvas.rect(0, pg.height - self.strip, pg.width, self.strip, stroke=0, fill=1)
         canvas.rect(0, 0, pg.width, self.strip, stroke=0, fill=1)
+
+    def decorate(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
+        """The front: strips, clinic header; the contact box (one side) or "Please turn over" (two)."""
+        p, pg = self.theme.palette, self.page
+        canvas.saveState()
+        self.strips(canvas)
         top = pg.height - pg.top
         if self.header_height:
             logo_w = 0.0
@@ -476,24 +681,58 @@ class SummaryPage:
             canvas.rect(pg.left, rule_y, self.width, 2, stroke=0, fill=1)
             canvas.setFillColor(HexColor(p.accent))
             canvas.rect(pg.left, rule_y - 1.5, self.width * 0.25, 1.5, stroke=0, fill=1)
+        if self.sides == 2:
+            turn = self._turn_over()
+            turn.wrap(self.width, 1e6)
+            turn.drawOn(canvas, pg.left, pg.bottom)  # an artifact: the page says it, a reader needs not
+        else:
+            self.contact(canvas)
+        canvas.restoreState()
+
+    def decorate_back(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
+        """The back: strips, the title as a running head, the contact box."""
+        pg = self.page
+        canvas.saveState()
+        self.strips(canvas)
+        head = self._running_head()
+        _, hh = head.wrap(self.width, 1e6)
+        head.drawOn(canvas, pg.left, pg.height - pg.top - hh)
+        self.contact(canvas)
+        canvas.restoreState()
+
+    def contact(self, canvas: Canvas) -> None:
+        pg = self.page
         y = pg.bottom + self.footer_height
         with tagging.reading_last(canvas):  # drawn with the page, read after the text
             for f in self._footer():
                 _, fh = f.wrapOn(canvas, self.width, self.footer_height)
                 tagging.ensure(f).drawOn(canvas, pg.left, y - fh)
                 y -= fh
-        canvas.restoreState()
+
+    def _story(self) -> list[Flowable]:
+        story = self.story()
+        if self.sides == 2:
+            front = story[-1]
+            assert isinstance(front, Columns)
+            story += [NextPageTemplate("back"), PageBreak(), self.back(front)]
+        return [*story, EndMarker(self.check_sides)]
 
     def spec(self) -> DocumentSpec:
         s = self.wide.styles
+        frames = {"summary": self.frame}
+        decorate: dict[str, Callable[[Canvas, BaseDocTemplate], None]] = {"summary": self.decorate}
+        if self.sides == 2:
+            frames["back"] = self.back_frame
+            decorate["back"] = self.decorate_back
         return DocumentSpec(
             page=(self.page.width, self.page.height),
-            frames={"summary": self.frame},
-            decorate={"summary": self.decorate},
-            story=lambda _back_pages: [*self.story(), EndMarker(self.check_one_page)],
+            frames=frames,
+            decorate=decorate,
+            story=lambda _back_pages: self._story(),
             metadata=metadata(self.handout, self.clinic, self.values),
             numbers=NumberStyle(self.fonts.regular, s.body.fontSize, self.theme.palette.text, 0, 0),
             source=self.handout.loc,
+            warnings=[*self.wide.warnings, *self.col.warnings],
         )
 
 
@@ -506,70 +745,107 @@ def body_sizes(theme: Theme) -> list[float]:
     return [top - i * STEP for i in range(count + 1)]
 
 
-def arrangements(theme: Theme, fonts: FontSet, size: float) -> tuple[tuple[int, bool], ...]:
-    """(columns, boxes split) to try at one size, best first: one column; then two where a column
-    still holds MIN_COLUMN_CHARS a line, with callout boxes whole, then free to break between columns."""
+def arrangements(theme: Theme, fonts: FontSet, size: float) -> tuple[int, ...]:
+    """Column counts to try at one size, best first: one; then two where a column still holds
+    MIN_COLUMN_CHARS a line."""
     page = sheet(theme)
     width = page.width - page.left - page.right
     char = stringWidth(_SAMPLE, fonts.regular, size) / len(_SAMPLE)
-    if (width - COLUMN_GAP) / 2 >= MIN_COLUMN_CHARS * char:
-        return (1, False), (2, False), (2, True)
-    return ((1, False),)
+    return (1, 2) if (width - COLUMN_GAP) / 2 >= MIN_COLUMN_CHARS * char else (1,)
 
 
-def fit_summary(prepared: Prepared, values: dict[str, str] | None = None) -> Fit:
-    """Does the handout's summary fit on one page, and at which body size? Builds no PDF.
+def is_large_print(theme: Theme) -> bool:
+    return "large-print" in theme.name.split("+")
+
+
+def fit_summary(prepared: Prepared, values: dict[str, str] | None = None, sides: int = 2) -> Fit:
+    """Does the handout's summary fit on one sheet (`sides` 2) or one side, and how? Builds no PDF.
 
     `prepared` is an `api.Prepared` for the "summary" or "large-print-summary" variant.
     Raises BookletError when there are no key points at all.
     """
-    return fit(prepared.handout, prepared.clinic, prepared.theme, prepared.fonts, values or {})
+    return fit(prepared.handout, prepared.clinic, prepared.theme, prepared.fonts, values or {}, sides)
 
 
-def fit(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: FontSet, values: dict[str, str]) -> Fit:
+def fit(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: FontSet, values: dict[str, str],
+        sides: int = 2) -> Fit:
+    """The first layout that fits, best first: the front alone, at each body size down to the floor
+    (large print: only at its preferred size, unless `sides` is 1), then front and back at each size."""
     content = summary_content(handout)
-    best: tuple[float, int, bool] | None = None  # (pages needed, columns, boxes split) at the floor
-    for size in body_sizes(theme):
-        sized = theme.with_body(size)
-        for columns, split in arrangements(sized, fonts, size):
-            page = SummaryPage(handout, clinic, sized, fonts, values, content, columns, split)
-            fits, pages = page.measure()
-            if fits:
-                return Fit(True, size, round(pages, 2), f"the summary fits on one page at {size:g} pt",
-                           columns, split, content.points_loc)
-            if size == theme.type.floor and (best is None or pages < best[0]):
-                best = (pages, columns, split)
+    sizes = body_sizes(theme)
+    front_sizes = sizes[:1] if sides == 2 and is_large_print(theme) else sizes
+    best: tuple[float, SummaryPage] | None = None  # the least pages needed at the floor, and how
+    tries: list[tuple[float, int, int, int]] = [(size, 1, columns, POINTS_FIRST) for size in front_sizes
+                                                for columns in arrangements(theme, fonts, size)]
+    if sides == 2:
+        orders = (POINTS_FIRST, URGENT_FIRST, HELP_FIRST) if content.help else (POINTS_FIRST,)
+        tries += [(size, 2, columns, order) for size in sizes for columns in arrangements(theme, fonts, size)
+                  for order in orders]
+    for size, n, columns, order in tries:
+        page = SummaryPage(handout, clinic, theme.with_body(size), fonts, values, content, columns, n, order)
+        fits, pages = page.measure()
+        if fits:
+            where = "on one side" if n == 1 else "on the front and back of one sheet"
+            return Fit(True, size, round(pages, 2), f"the summary fits {where} at {size:g} pt", columns,
+                       content.points_loc, sides=n, order=order)
+        if size == theme.type.floor and n == sides and (best is None or pages < best[0]):
+            best = (pages, page)
     assert best is not None
-    floor = theme.type.floor
-    page = SummaryPage(handout, clinic, theme.with_body(floor), fonts, values, content, best[1], best[2])
-    return _too_long(page, best[0], floor)
+    return _too_long(best[1], best[0], theme.type.floor)
+
+
+def _callout_too_tall(page: SummaryPage, floor: float) -> Fit | None:
+    """The refusal when one urgent or warning callout alone is taller than the side it must stand on."""
+    wide = SummaryPage(page.handout, page.clinic, page.theme, page.fonts, page.values, page.content, 1,
+                       page.sides, HELP_FIRST)
+    title = natural_height([*wide.title(), wide.gap()], wide.width)
+    front = wide.frame[3] - title
+    for callout, box in zip(page.content.help, wide.help_part(), strict=True):
+        room = front if callout.kind == "urgent" or page.sides == 1 else max(front, wide.back_frame[3])
+        height = natural_height([box], wide.width)
+        if height > room:
+            name = "large-print summary" if is_large_print(page.theme) else "summary"
+            message = (f"the {callout.kind} callout '{_short(callout, page.values)}' is too tall for one side of the "
+                       f"{name} at {floor:g} pt, the smallest size allowed: it needs {height / room:.1f} sides")
+            hint = ("urgent and warning callouts are printed whole, never split, "
+                    + ("and the urgent ones on the front; " if callout.kind == "urgent" else "")
+                    + "keep to the few signs that mean getting help, a line each")
+            return Fit(False, floor, round(height / room, 2), message, 1, callout.loc, hint, page.sides)
+    return None
+
+
+def _short(callout: m.Callout, values: dict[str, str]) -> str:
+    title = tx.plain(callout.title or callout.text, values)
+    return title[:39].rstrip() + "…" if len(title) > 40 else title
 
 
 def _too_long(page: SummaryPage, pages: float, floor: float) -> Fit:
     """The refusal, naming what takes the most room."""
+    too_tall = _callout_too_tall(page, floor)
+    if too_tall is not None:
+        return too_tall
     content = page.content
     parts: list[tuple[float, str]] = []
     n = len(content.points)
     what = "`summary`" if content.points_field == "summary" else "the sections' `key_points`"
     parts.append((natural_height(page.points_part(), page.column_width), f"{what} ({n} point{'s' if n != 1 else ''}"))
-    for callout, flowables in zip(content.help, _per_callout(page), strict=True):
-        title = tx.plain(callout.title or callout.text, page.values)
-        if len(title) > 40:
-            title = title[:39].rstrip() + "…"
-        parts.append((natural_height(flowables, page.column_width),
-                      f"the {callout.kind} callout '{title}' (line {callout.loc.line}"))
+    for callout, box in zip(content.help, _per_callout(page), strict=True):
+        parts.append((natural_height([box], page.column_width),
+                      f"the {callout.kind} callout '{_short(callout, page.values)}' (line {callout.loc.line}"))
     total = sum(h for h, _ in parts) or 1.0
     parts.sort(key=lambda part: -part[0])
     named = [f"{label}, {h / total:.0%} of the text)" for h, label in parts[:3]]
-    shown = max(round(pages, 1), 1.1)  # never "1.0 pages" for text that does not fit
-    message = (f"the summary needs {shown:.1f} pages at {floor:g} pt, the smallest size allowed; "
+    shown = max(round(pages, 1), page.sides + 0.1)  # never "1.0 pages" for text that does not fit
+    name = "large-print summary" if is_large_print(page.theme) else "summary"
+    room = "one side" if page.sides == 1 else "two sides, the front and back of one sheet"
+    message = (f"the {name} needs {shown:.1f} pages at {floor:g} pt, the smallest size allowed, and has {room}; "
                f"shorten {_join(named)}")
-    hint = ("a one-page summary is for the few things a patient must remember: keep each point to a line or "
+    hint = ("a summary is for the few things a patient must remember: keep each point to a line or "
             "two; the booklet can say the rest")
-    return Fit(False, floor, round(pages, 2), message, page.columns, page.boxes_split, content.points_loc, hint)
+    return Fit(False, floor, round(pages, 2), message, page.columns, content.points_loc, hint, page.sides)
 
 
-def _per_callout(page: SummaryPage) -> Iterator[list[Flowable]]:
+def _per_callout(page: SummaryPage) -> Iterator[Whole]:
     for callout in page.content.help:
         yield page.callout(callout)
 
@@ -598,10 +874,11 @@ def _join(items: list[str]) -> str:
 
 
 def compose_summary(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: FontSet,
-                    values: dict[str, str]) -> DocumentSpec:
-    result = fit(handout, clinic, theme, fonts, values)
+                    values: dict[str, str], sides: int = 2) -> DocumentSpec:
+    """The summary on one sheet (`sides` 2: front, and back when needed) or on one side only (`sides` 1)."""
+    result = fit(handout, clinic, theme, fonts, values, sides)
     if not result.fits:
         raise result.error()
     page = SummaryPage(handout, clinic, theme.with_body(result.body_size), fonts, values,
-                       summary_content(handout), result.columns, result.boxes_split)
+                       summary_content(handout), result.columns, result.sides, result.order)
     return page.spec()

@@ -17,6 +17,7 @@ from reportlab.platypus import Flowable
 from reportlab.platypus import Paragraph as _Paragraph
 from reportlab.rl_config import _FUZZ
 
+from .errors import BookletError, Loc
 from .rl_internals import WORD_BEFORE_SPACE, WORD_LAST_PIECE, WORD_PIECE, WRAP_STATE, memoise_string_widths
 
 memoise_string_widths()
@@ -101,6 +102,9 @@ class Paragraph(_Paragraph):
 
     #: Whether `frags` is the parse memo's (a split part's are its own, and not worth remembering lines for).
     _parse_shared = False
+    #: Web addresses, e-mail addresses and phone numbers in the text, and where the text was written:
+    #: each must fit on one line (checked when drawn, the one layout that counts).
+    addresses: tuple[tuple[str, ...], Loc] | None = None
 
     def __init__(self, text: str, style: Any = None, bulletText: Any = None, frags: Any = None,
                  caseSensitive: int = 1, encoding: str = "utf8") -> None:
@@ -161,12 +165,34 @@ class Paragraph(_Paragraph):
         drawn after the line's last glyph, so nothing on the page moves; a line that
         ends inside a word (hyphenated, or a word too long for a line) gets none.
         """
+        if self.addresses is not None:
+            check_addresses(self)
         added = _word_end_spaces(self)
         try:
             super().draw()
         finally:
             for undo in added:
                 undo()
+
+
+def check_addresses(para: Paragraph) -> None:
+    """Refuse an address wider than the paragraph's line: it would be broken inside, and mistyped."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    assert para.addresses is not None
+    found, loc = para.addresses
+    style = para.style
+    line = para.width - style.leftIndent - style.rightIndent - max(style.firstLineIndent, 0)
+    for address in found:
+        width = stringWidth(address, style.fontName, style.fontSize)
+        if width > line + 0.01:
+            what = ("web address" if "/" in address or address.startswith("www.")
+                    else "e-mail address" if "@" in address else "phone number")
+            raise BookletError.at(loc, f"the {what} '{address}' is too long to print on one line at "
+                                  f"{style.fontSize:g} pt ({width / 72 * 25.4:.0f} mm; the line is "
+                                  f"{line / 72 * 25.4:.0f} mm)",
+                                  f"use a shorter {what} (a short link, or the page's main address) so that "
+                                  "a patient can type it")
 
 
 def _word_end_spaces(para: _Paragraph) -> list[Callable[[], None]]:
@@ -213,9 +239,16 @@ class WritingLines(Flowable):
         self.height = self.first_gap + self.gap * (self.count - 1) + 2
         return self.width, self.height
 
+    #: A few lines to write on are kept together; more split with at least MIN_PART on each page.
+    KEEP = 6
+    MIN_PART = 2
+
     def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
         fit = int((avail_height - 2 - self.first_gap) // self.gap) + 1
-        if fit < 1 or fit >= self.count:
+        if self.count <= self.KEEP:
+            return []
+        fit = min(fit, self.count - self.MIN_PART)
+        if fit < self.MIN_PART:
             return []
         return [WritingLines(fit, self.gap, self.color, self.first_gap),
                 WritingLines(self.count - fit, self.gap, self.color)]

@@ -25,6 +25,11 @@ Marks: pages meet at the fold with no bleed or margin beyond the page, so
 crop and corner marks are not possible; `marks=True` draws only short grey
 fold ticks at the top and bottom of the centre line.
 
+Pages are placed by their TrimBox (the MediaBox when there is none) and
+clipped to it. So a PDF made for a print shop (`booklet build --bleed 3mm
+--marks`) imposes exactly like the same booklet without them: the bleed and
+the crop marks are cut away, and the sheets are the standard size.
+
 Output is deterministic: the same input bytes give the same output bytes
 (no /ID, no new dates); the input's document info (Title etc.) is kept.
 """

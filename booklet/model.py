@@ -142,8 +142,16 @@ class FontFiles:
     bold_italic: Path | None = None
 
 
+#: Clinic texts that may be given per language (`urgent: {en: "...", es: "..."}`) as well as plainly.
+TRANSLATABLE_CLINIC_TEXTS = ("address", "hours", "urgent", "alternative_formats")
+
+
 @dataclass(frozen=True)
 class Clinic:
+    """A clinic profile. Each text field holds the text in the clinic's `language`; the pipeline swaps in
+    the handout's language from `translations` once (validate.clinic_for_language), so layout code only
+    ever sees plain strings."""
+
     name: str
     logo: Path | None
     logo_alt: str
@@ -159,3 +167,7 @@ class Clinic:
     path: Path | None = None
     loc: Loc = Loc("<built-in clinic>")  # noqa: RUF009 - Loc is frozen: one shared value is safe
     field_locs: dict[str, Loc] = field(default_factory=dict)
+    #: The language (BCP 47 tag) of the plain texts, and of the text printed when a handout's has none.
+    language: str = "en"
+    #: Texts given per language: field name -> {lower-case language tag: text}, in the order written.
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)

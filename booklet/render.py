@@ -13,7 +13,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 from reportlab.platypus.doctemplate import LayoutError
 
-from . import tagging
+from . import bleed, tagging
 from .errors import BookletError, Loc, Problem
 
 rl_config.useA85 = 0  # binary streams: ASCII85 only makes files 25% bigger
@@ -49,7 +49,7 @@ class DocumentSpec:
     page: tuple[float, float]
     frames: dict[str, tuple[float, float, float, float]]  # template -> (x, y, width, height)
     decorate: dict[str, Callable[[Canvas, BaseDocTemplate], None]]
-    story: Callable[[int], list[Flowable]]  # takes the number of pages the back matter needs
+    story: Story
     metadata: Metadata
     numbers: NumberStyle
     multiple_of: int = 1
@@ -60,8 +60,15 @@ class DocumentSpec:
     tags: bool = True
     #: Claim PDF/UA-1 in the XMP metadata (unvalidated: only on request).
     pdfua: bool = False
+    #: After a layout, a better story to lay out instead (fewer pages: no contents page that points
+    #: at the next two pages, ...) and whether it wins a tie, or None to keep this one. Render keeps
+    #: the one with fewer pages.
+    revise: Callable[[Outcome], tuple[Story, bool] | None] | None = None
     #: Warnings found while composing (severity "warning"); the build goes on, `--strict` refuses them.
     warnings: list[Problem] = field(default_factory=list)
+    #: Print production (booklet/bleed.py): colour this far (points) past the trim, and crop marks.
+    bleed: float = 0.0
+    marks: bool = False
 
 
 @functools.lru_cache(maxsize=1)
@@ -71,13 +78,33 @@ def scratch_canvas() -> Canvas:
 
 
 class PadTo(Flowable):
-    """Marks where blank lined pages go so the page count becomes a multiple of N."""
+    """Marks where pages go so the page count becomes a multiple of N: `make_pages(n)` makes n of them,
+    each starting with a page break."""
 
-    def __init__(self, multiple: int, pages_after: int, make_page: Callable[[], list[Flowable]]) -> None:
+    def __init__(self, multiple: int, pages_after: int, make_pages: Callable[[int], list[Flowable]]) -> None:
         super().__init__()
         self.multiple = multiple
         self.pages_after = pages_after
-        self.make_page = make_page
+        self.make_pages = make_pages
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one layout of a story came to: pages in all, pages added by PadTo, and the page each
+    recorded heading (contents entry) landed on."""
+
+    pages: int
+    padding: int
+    headings: dict[str, int]
+
+
+#: A story maker: takes the number of pages the back matter needs.
+Story = Callable[[int], list[Flowable]]
+
+
+def is_float(flowable: Flowable) -> bool:
+    """A figure or box that may wait for the next page while the text after it fills this one."""
+    return bool(getattr(flowable, "_booklet_float", False))
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         return 0, 0
@@ -116,19 +143,48 @@ class _Doc(BaseDocTemplate):
         self.current: Flowable | None = None
         self.pad_page = 0
         self.pad_inserted = 0
+        #: Figures and boxes waiting for the next page (see `is_float`).
+        self.floats: list[Flowable] = []
 
     def handle_flowable(self, flowables: list[Flowable]) -> None:
         first = flowables[0]
+        frame = getattr(self, "frame", None)
+        if self.floats and frame is not None and (_ends_flow(first) or frame._atTop or (
+                getattr(first, "_booklet_section_start", False) and _used(frame) >= 0.5)):
+            # (a figure stays in its own section unless that would leave this page less than half full)
+            # The figures and boxes that waited go first on the new page (or before a break in the flow).
+            flowables[0:0] = self.floats
+            self.floats = []
+            first = flowables[0]
         if isinstance(first, PadTo):
             flowables.pop(0)
             self.pad_page = self.page
             missing = -(self.page + first.pages_after) % first.multiple
             self.pad_inserted = missing
-            for _ in range(missing):
-                flowables[0:0] = first.make_page()
+            if missing:
+                flowables[0:0] = first.make_pages(missing)
+            return
+        if is_float(first) and not getattr(first, "_booklet_placed", False) and self._should_wait(first):
+            flowables.pop(0)
+            first._booklet_placed = True
+            self.floats.append(first)
             return
         self.current = first
         super().handle_flowable(flowables)
+
+    def _should_wait(self, flowable: Flowable) -> bool:
+        """Whether a figure or box that does not fit the rest of the page should let the text after it
+        fill the page: only when moving it would leave the page less than half full."""
+        from reportlab.platypus.flowables import _listWrapOn
+
+        frame = getattr(self, "frame", None)
+        if frame is None or frame._atTop:
+            return False
+        left = frame._y - frame._y1p
+        content = getattr(flowable, "_content", None)
+        height = (_listWrapOn(content, frame._aW, self.canv)[1] if content is not None
+                  else flowable.wrapOn(self.canv, frame._aW, frame._aH)[1])
+        return left < height <= frame._aH and _used(frame) < 0.5
 
     def filterFlowables(self, flowables: list[Flowable]) -> None:
         """What reaches the page untagged is tagged here: paragraphs by their style, other drawing as artifacts."""
@@ -136,18 +192,46 @@ class _Doc(BaseDocTemplate):
             flowables[0] = tagging.ensure(flowables[0])
 
 
+def _used(frame: Frame) -> float:
+    """How much of a frame's height is filled (0 to 1)."""
+    return (frame._y2 - frame._topPadding - frame._y) / frame._aH
+
+
+def _ends_flow(flowable: Flowable) -> bool:
+    """A page break, a change of page template or the padding: what waits must be placed before it."""
+    from reportlab.platypus import NextPageTemplate, PageBreak
+
+    return isinstance(flowable, (PadTo, PageBreak, NextPageTemplate))
+
+
 def render(spec: DocumentSpec) -> tuple[bytes, int]:
-    """Build the document; returns the PDF bytes and the page count."""
+    """Build the document; returns the PDF bytes and the page count.
+
+    With `spec.revise`, the first layout may be followed by a better story (see DocumentSpec.revise);
+    the one with fewer pages is kept (the first on a tie)."""
+    pdf, pages, outcome = _laid_out(spec, spec.story)
+    if spec.revise is not None:
+        better = spec.revise(outcome)
+        if better is not None:
+            story, wins_tie = better
+            pdf2, pages2, _ = _laid_out(spec, story)
+            if pages2 < pages or (wins_tie and pages2 == pages):
+                return pdf2, pages2
+    return pdf, pages
+
+
+def _laid_out(spec: DocumentSpec, story: Story) -> tuple[bytes, int, Outcome]:
+    """One story laid out, padded to a multiple of `spec.multiple_of` pages."""
     back_pages = spec.pages_after_pad
     for _ in range(3):
-        pdf, pages, actual_back_pages = _build(spec, back_pages)
+        pdf, pages, actual_back_pages, outcome = _build(spec, back_pages, story)
         if spec.multiple_of == 1 or pages % spec.multiple_of == 0:
-            return pdf, pages
+            return pdf, pages, outcome
         back_pages = actual_back_pages  # the back matter ran longer than guessed: pad again
     raise AssertionError(f"page count {pages} is not a multiple of {spec.multiple_of}")
 
 
-def _build(spec: DocumentSpec, back_pages: int) -> tuple[bytes, int, int]:
+def _build(spec: DocumentSpec, back_pages: int, story: Story | None = None) -> tuple[bytes, int, int, Outcome]:
     buffer = io.BytesIO()
     md = spec.metadata
     doc = _Doc(
@@ -164,13 +248,17 @@ def _build(spec: DocumentSpec, back_pages: int) -> tuple[bytes, int, int]:
                                       pagesize=spec.page))
     doc.addPageTemplates(templates)
     bases: tuple[type, ...] = (tagging.TaggingCanvas, _Canvas) if spec.tags else (_Canvas,)
+    if spec.bleed or spec.marks:
+        bases = (bleed.PrintCanvas, *bases)
     canvas_class = type("BookletCanvas", bases, {"numbers": spec.numbers, "tag_options": tagging.TagOptions(
-        md.title, md.language, md.author, md.subject, md.keywords, md.creator, spec.pdfua)})
+        md.title, md.language, md.author, md.subject, md.keywords, md.creator, spec.pdfua),
+        "print_setup": bleed.PrintSetup(spec.bleed, spec.marks)})
     try:
-        doc.build(spec.story(back_pages), canvasmaker=canvas_class)
+        doc.build((story or spec.story)(back_pages), canvasmaker=canvas_class)
     except LayoutError as exc:
         loc = getattr(doc.current, "_booklet_loc", spec.source)
         raise BookletError.at(loc, "this block is too large to fit on a page",
                               "split it into smaller parts (a long table into two, a big picture smaller)") from exc
     total = doc.page
-    return buffer.getvalue(), total, total - doc.pad_page - doc.pad_inserted
+    outcome = Outcome(total, doc.pad_inserted, dict(doc.canv._page_numbers))
+    return buffer.getvalue(), total, total - doc.pad_page - doc.pad_inserted, outcome

@@ -12,6 +12,32 @@ from xml.sax.saxutils import escape
 
 _TOKEN = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}|\*\*|\*")
 
+#: Web addresses, e-mail addresses and phone numbers: printed whole, never broken inside.
+_URL = r"(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)\]'’”]"
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+#: Digit groups joined by single spaces or hyphens, 6 digits or more in all (0207 946 0123, +44 20 7946 0123).
+_PHONE = r"(?<![\w+])\+?(?:\(\d{1,5}\)|\d{1,5})(?:[ \u00a0-]\(?\d{1,5}\)?)+(?![\w])"
+ADDRESS = re.compile(f"{_URL}|{_EMAIL}|{_PHONE}")
+NBSP = "\u00a0"
+
+
+def addresses(text: str) -> list[str]:
+    """The web addresses, e-mail addresses and phone numbers in plain text, as printed (spaces kept)."""
+    return [m.group(0) for m in ADDRESS.finditer(text) if _is_address(m.group(0))]
+
+
+def _is_address(token: str) -> bool:
+    if "@" in token or "://" in token or token.startswith("www."):
+        return True
+    return sum(ch.isdigit() for ch in token) >= 6 and " " in token.replace(NBSP, " ")
+
+
+def keep_whole(text: str) -> str:
+    """Spaces inside a phone number become no-break spaces, so the number is never split over two lines."""
+    if not any(ch.isdigit() for ch in text):
+        return text
+    return ADDRESS.sub(lambda m: m.group(0).replace(" ", NBSP) if _is_address(m.group(0)) else m.group(0), text)
+
 
 def markup(text: str, values: dict[str, str] | None = None, emphasis: str = "italic") -> str:
     """Paragraph markup for `text`: escaped, with bold/italic tags and placeholders filled.
@@ -25,7 +51,7 @@ def markup(text: str, values: dict[str, str] | None = None, emphasis: str = "ita
     bold = italic = False
     for kind, value in tokens:
         if kind == "text":
-            out.append(escape(value))
+            out.append(escape(keep_whole(value)))
             continue
         # Close what is open and reopen in the new state: always well nested.
         out.append(_close(bold, italic, emphasis))
@@ -38,16 +64,19 @@ def markup(text: str, values: dict[str, str] | None = None, emphasis: str = "ita
     return "".join(out).replace("\n", "<br/>")
 
 
+_BOLD, _END_BOLD = "<b>", "</b>"
+
+
 def _open(bold: bool, italic: bool, emphasis: str) -> str:
     if emphasis == "bold":
-        return "<b>" if bold or italic else ""
-    return ("<b>" if bold else "") + ("<i>" if italic else "")
+        return _BOLD if bold or italic else ""
+    return (_BOLD if bold else "") + ("<i>" if italic else "")
 
 
 def _close(bold: bool, italic: bool, emphasis: str) -> str:
     if emphasis == "bold":
-        return "</b>" if bold or italic else ""
-    return ("</i>" if italic else "") + ("</b>" if bold else "")
+        return _END_BOLD if bold or italic else ""
+    return ("</i>" if italic else "") + (_END_BOLD if bold else "")
 
 
 def plain(text: str, values: dict[str, str] | None = None) -> str:
@@ -103,9 +132,15 @@ def _pair(tokens: list[tuple[str, str]], mark: str) -> None:
                 tokens[i] = ("text", kind[1:])
 
 
+def no_hyphens_in_bold(markup: str) -> str:
+    """Bold terms never hyphenated, in a layout that hyphenates running text: ReportLab's `<nobr>`
+    turns hyphenation off for the words inside it and changes nothing else."""
+    return markup.replace("<b>", "<b><nobr>").replace("</b>", "</nobr></b>")
+
+
 def escape_text(text: str) -> str:
-    """Layout words and clinic text: escaped, no emphasis marks, line breaks kept."""
-    return escape(text).replace("\n", "<br/>")
+    """Layout words and clinic text: escaped, no emphasis marks, line breaks kept, phone numbers kept whole."""
+    return escape(keep_whole(text)).replace("\n", "<br/>")
 
 
 def fill_plain(text: str, values: dict[str, str]) -> str:

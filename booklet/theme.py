@@ -65,6 +65,8 @@ class Theme:
     writing_lines: int
     footer_rule: bool
     palette: Palette
+    #: The smallest size text inside a picture may print at (points).
+    figure_text: float
     words: dict[str, str]
     notices: tuple[str, ...] = field(default=())
 
@@ -144,6 +146,7 @@ def build_theme(layouts: tuple[str, ...], paper: str, clinic_colors: tuple[str, 
         writing_lines=int(data["writing_lines"]),
         footer_rule=bool(data["footer_rule"]),
         palette=palette,
+        figure_text=length(data.get("figure_text", 0)),
         words=words_for(language),
         notices=notices,
     )

@@ -6,11 +6,12 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from . import model as m
-from .errors import BookletError, Loc, Problems
+from .errors import BookletError, Loc, Problem, Problems
 from .source import Mapping, Node, Scalar, Sequence, kind_of, load
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
@@ -26,6 +27,8 @@ MAX_NOTE_LINES = 60
 MAX_REFERENCE_CHARS = 40
 
 TEXT, LIST, MAP, DATE, ANY = "text", "list", "map", "date", "any"
+#: Text, or a mapping of language tag to text (`urgent: {en: "...", es: "..."}`).
+LOCALIZED = "localized"
 
 HANDOUT_FIELDS = {
     "title": (TEXT, True), "subtitle": (TEXT, False), "reference": (TEXT, False),
@@ -39,10 +42,10 @@ TABLE_FIELDS = {"columns": (LIST, True), "rows": (LIST, True)}
 IMAGE_FIELDS = {"src": (TEXT, True), "alt": (TEXT, True), "caption": (TEXT, False), "width": (TEXT, False)}
 QR_FIELDS = {"url": (TEXT, True), "caption": (TEXT, False)}
 CLINIC_FIELDS = {
-    "name": (TEXT, True), "logo": (TEXT, False), "logo_alt": (TEXT, False), "colors": (MAP, False),
-    "address": (TEXT, False), "phone": (TEXT, False), "email": (TEXT, False),
-    "website": (TEXT, False), "hours": (TEXT, False), "urgent": (TEXT, False),
-    "alternative_formats": (TEXT, False), "fonts": (MAP, False),
+    "name": (TEXT, True), "language": (TEXT, False), "logo": (TEXT, False), "logo_alt": (TEXT, False),
+    "colors": (MAP, False), "address": (LOCALIZED, False), "phone": (TEXT, False), "email": (TEXT, False),
+    "website": (TEXT, False), "hours": (LOCALIZED, False), "urgent": (LOCALIZED, False),
+    "alternative_formats": (LOCALIZED, False), "fonts": (MAP, False),
 }
 COLOR_FIELDS = {"primary": (TEXT, False), "accent": (TEXT, False)}
 FONT_FIELDS = {"regular": (TEXT, True), "bold": (TEXT, True), "italic": (TEXT, False), "bold_italic": (TEXT, False)}
@@ -96,6 +99,12 @@ class _Reader:
             elif kind in (TEXT, DATE) and not isinstance(value, Scalar):
                 hint = "put the whole text on one line after the colon, in quotes if it contains ': '"
                 self.problems.add(value.loc, f"'{name}' should be text, but it is {kind_of(value)}", hint)
+                del found[name]
+            elif kind == LOCALIZED and not isinstance(value, (Scalar, Mapping)):
+                self.problems.add(value.loc, f"'{name}' should be text, or one text per language, "
+                                  f"but it is {kind_of(value)}",
+                                  f"write the text after '{name}:', or one 'en: ...' line per language "
+                                  f"indented under it")
                 del found[name]
         for name, (_, required) in spec.items():
             if required and name not in found and not any(k.text == name for k, _ in node.items):
@@ -257,6 +266,18 @@ def read_handout(path: Path, *, assets: tuple[Path, ...] = ()) -> m.Handout:
                        f"at most {MAX_REFERENCE_CHARS} fit in the page footer", "use a short code like ONC-014")
     r.problems.raise_if_any()
     return handout
+
+
+def review_overdue(handout: m.Handout, today: dt.date) -> Problem | None:
+    """A warning when the handout's review date has passed: it may no longer be right."""
+    due = handout.review_by
+    if due is None or due >= today:
+        return None
+    days = (today - due).days
+    return Problem(handout.field_locs.get("review_by", handout.loc),
+                   f"the review date {due.isoformat()} has passed ({days} day{'s' if days != 1 else ''} ago)",
+                   "check that everything is still right, then set a new review_by date "
+                   "(and a new version and published date if anything changed)", severity="warning")
 
 
 def _section(r: _Reader, node: Node) -> m.Section | None:
@@ -500,6 +521,17 @@ def read_clinic(path: Path | None, *, assets: tuple[Path, ...] = ()) -> m.Clinic
             for p in exc.problems:
                 r.problems.add(f["logo"].loc, f"logo '{r.text(f['logo'])}' cannot be used: {p.message}", p.hint)
     name = r.text(f.get("name"))
+    language = r.text(f.get("language")) or "en"
+    if not LANGUAGE_TAG.match(language):
+        r.problems.add(f["language"].loc, f"'{language}' is not a language tag",
+                       "the language the clinic's texts are written in, as a code like en, es, pl or en-GB")
+    texts: dict[str, str] = {}
+    translations: dict[str, dict[str, str]] = {}
+    for field_name in m.TRANSLATABLE_CLINIC_TEXTS:
+        text, per_language = _localized(r, f.get(field_name), field_name, language)
+        texts[field_name] = text
+        if per_language:
+            translations[field_name] = per_language
     if r.placeholders:
         first = next(iter(r.placeholders.values()))
         r.problems.add(first, "placeholders like {{ name }} cannot be used in a clinic profile",
@@ -509,20 +541,113 @@ def read_clinic(path: Path | None, *, assets: tuple[Path, ...] = ()) -> m.Clinic
         logo=logo,
         logo_alt=r.text(f.get("logo_alt")) or (f"{name} logo" if name else "Clinic logo"),
         colors=colors,
-        address=r.text(f.get("address"), keep_lines=True),
         phone=r.text(f.get("phone")),
         email=r.text(f.get("email")),
         website=r.text(f.get("website")),
-        hours=r.text(f.get("hours")),
-        urgent=r.text(f.get("urgent")),
-        alternative_formats=r.text(f.get("alternative_formats")),
+        address=texts["address"],
+        hours=texts["hours"],
+        urgent=texts["urgent"],
+        alternative_formats=texts["alternative_formats"],
         fonts=fonts,
         path=path,
         loc=root.loc,
         field_locs={name: node.loc for name, node in f.items()},
+        language=language,
+        translations=translations,
     )
     r.problems.raise_if_any()
     return clinic
+
+
+def _localized(r: _Reader, node: Node | None, name: str, language: str) -> tuple[str, dict[str, str]]:
+    """A clinic text given plainly or per language: (the text in the clinic's `language`, {tag: text})."""
+    keep_lines = name == "address"  # an address keeps its line breaks
+    if not isinstance(node, Mapping):
+        return r.text(node, keep_lines=keep_lines), {}
+    if not node.items:
+        r.problems.add(node.loc, f"'{name}' gives no text",
+                       f"write the text after '{name}:', or one 'en: ...' line per language indented under it")
+        return "", {}
+    texts: dict[str, str] = {}
+    for key, value in node.items:
+        tag = key.text.strip()
+        if not LANGUAGE_TAG.match(tag):
+            r.problems.add(key.loc, f"unknown language '{tag}' in '{name}'",
+                           "give each text under a language code like en, es, pl or en-GB")
+            continue
+        if tag.lower() in texts:
+            r.problems.add(key.loc, f"'{name}' gives a '{tag}' text twice", "keep one of them")
+            continue
+        if isinstance(value, Scalar) and value.is_null:
+            r.problems.add(value.loc, f"the '{tag}' text of '{name}' is empty",
+                           f"write the text after '{tag}:', or remove the line")
+            continue
+        text = r.text(value, keep_lines=keep_lines)
+        if text:
+            texts[tag.lower()] = text
+        elif isinstance(value, Scalar):
+            r.problems.add(value.loc, f"the '{tag}' text of '{name}' is empty",
+                           f"write the text after '{tag}:', or remove the line")
+    own = match_language(language, texts)
+    if texts and own is None:
+        r.problems.add(node.loc, f"'{name}' has no '{language}' text, the clinic's language",
+                       f"add a line '{language}: ...' under '{name}' (printed when a handout's language has no "
+                       f"text of its own), or set 'language:' to the language the clinic works in")
+        return "", {}
+    return (texts[own] if own else ""), texts
+
+
+def _primary(tag: str) -> str:
+    return tag.split("-")[0].lower()
+
+
+def match_language(wanted: str, available: Iterable[str]) -> str | None:
+    """The tag in `available` for a text in `wanted`: the same tag, else its language (es-MX finds es),
+    else another variety of that language (es finds es-MX). None when there is none. Case does not matter."""
+    tags = list(available)
+    lower = {t.lower(): t for t in tags}
+    for candidate in (wanted.lower(), _primary(wanted)):
+        if candidate in lower:
+            return lower[candidate]
+    return next((t for t in tags if _primary(t) == _primary(wanted)), None)
+
+
+def clinic_for_language(clinic: m.Clinic, language: str) -> tuple[m.Clinic, list[Problem]]:
+    """The clinic with its texts in `language` (a handout's), and a warning for each text that has none.
+
+    A text given per language falls back to the clinic's own language; a plain text is in the clinic's
+    language. Either way a handout in another language would print it untranslated, so the warning names
+    the field (at its line in the clinic profile) and the language: never a silent English sentence."""
+    texts: dict[str, str] = {}
+    warnings: list[Problem] = []
+    want = _primary(language)
+    for name in m.TRANSLATABLE_CLINIC_TEXTS:
+        if not getattr(clinic, name):
+            continue
+        loc = clinic.field_locs.get(name, clinic.loc)
+        per_language = clinic.translations.get(name)
+        if per_language is not None:
+            tag = match_language(language, per_language)
+            if tag is not None:
+                texts[name] = per_language[tag]
+                continue
+            warnings.append(Problem(
+                loc, f"the clinic's '{name}' has no '{want}' text for this handout in '{language}': "
+                     f"the '{clinic.language}' text is printed instead",
+                f"add a line '{want}: ...' with the translation under '{name}' in the clinic profile",
+                severity="warning"))
+        elif _primary(clinic.language) != want:
+            warnings.append(Problem(
+                loc, f"the clinic's '{name}' is written in '{clinic.language}' only, but this handout is in "
+                     f"'{language}': it is printed untranslated",
+                f"give it per language: a line '{clinic.language}: ...' and a line '{want}: ...' indented under "
+                f"'{name}'; or, if the clinic profile is written in '{want}', add 'language: {want}' to it",
+                severity="warning"))
+    if texts:
+        clinic = replace(clinic, address=texts.get("address", clinic.address), hours=texts.get("hours", clinic.hours),
+                         urgent=texts.get("urgent", clinic.urgent),
+                         alternative_formats=texts.get("alternative_formats", clinic.alternative_formats))
+    return clinic, warnings
 
 
 # -- placeholders and glyphs ---------------------------------------------------
@@ -595,8 +720,12 @@ def block_texts(block: m.Block) -> Iterator[str]:
 
 
 def clinic_texts(c: m.Clinic) -> Iterator[tuple[str, Loc]]:
+    """Every clinic text, in every language it is given in."""
     for name in ("name", "address", "phone", "email", "website", "hours", "urgent", "alternative_formats"):
         yield getattr(c, name), c.field_locs.get(name, c.loc)
+    for name, per_language in c.translations.items():
+        for text in per_language.values():
+            yield text, c.field_locs.get(name, c.loc)
 
 
 def _show_char(ch: str) -> str:

@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from conftest import CONTENT, EXAMPLE, RIVERSIDE
+from conftest import CONTENT, DATA, EXAMPLE, RIVERSIDE
 
 from booklet import plain_language as pl
 from booklet.check import Finding, check
@@ -307,24 +307,63 @@ def test_sharp_image_and_file_name_alt_text(write_yaml: Callable[..., Path], tmp
 
 
 # -- printing ---------------------------------------------------------------------------------
-def test_summary_too_long_for_one_page_is_reported_once(write_yaml: Callable[..., Path]) -> None:
-    point = "Keep the wound clean and dry, and change the dressing each day with clean hands and a fresh pad."
-    text = CLEAN.replace("  - Keep the wound clean and dry for two days.\n", f"  - {point}\n" * 45)
-    path = write_yaml(text)
-    f = only(findings(path), "summary-fit")
-    # At the `summary` list (its first item's dash), where the summary's own fitting points.
-    assert (f.where, f.severity) == (f"{path}:{line_of(path, point)}:3", "warning")
-    assert f.message.startswith("the one-page summary would not fit: the summary needs ")
-    assert f.hint.startswith("a one-page summary is for the few things a patient must remember")
+def long_points(count: int = 40) -> str:
+    point = ("Keep the wound clean and dry, and change the dressing each day with clean hands and a fresh pad. "
+             "Wash your hands before and after, put the old dressing in a bag in the bin, and never touch the "
+             "wound itself, even when it itches.")
+    return CLEAN.replace("  - Keep the wound clean and dry for two days.\n", f"  - {point}\n" * count)
 
 
-def test_handout_with_nothing_for_a_summary_is_warned(write_yaml: Callable[..., Path]) -> None:
+def test_summary_too_long_for_the_sheet_is_an_error_with_the_summary_commands_message(
+        write_yaml: Callable[..., Path], run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = write_yaml(long_points())
+    found = [f for f in findings(path) if f.rule == "summary-fit"]
+    # one for the standard summary and one for large print, at the `summary` list (its first item's dash)
+    assert [(f.where, f.severity) for f in found] == [(f"{path}:{line_of(path, 'Keep the wound')}:3", "error")] * 2
+    for f, options in zip(found, ([], ["--large-print"]), strict=True):
+        code, _, err = run_cli("summary", path, "-o", tmp_path / "s.pdf", *options)
+        assert code == 2
+        assert err.splitlines()[:2] == [f"{f.where}: error: {f.message}", f"  hint: {f.hint}"]
+    assert found[0].message.startswith("the summary needs ")
+    assert found[1].message.startswith("the large-print summary needs ")
+    assert "shorten `summary` (41 points, " in found[0].message
+    code, out, _ = run_cli("check", path, "--today", "2026-05-17")
+    assert code == 2
+    assert [line for line in out.splitlines() if line.endswith("[summary-fit]")] == [
+        f"{f.where}: error: {f.message} [summary-fit]" for f in found]
+
+
+def test_handout_with_nothing_for_a_summary_is_an_error(write_yaml: Callable[..., Path]) -> None:
     text = CLEAN.replace("summary:\n  - Keep the wound clean and dry for two days.\n  - Call us if it gets red, hot or "
                          "swollen.\n", "").replace("    key_points:\n      - Keep it clean and dry.\n", "")
     path = write_yaml(text)
     f = only(findings(path), "summary-fit")
-    assert (f.where, f.severity) == (f"{path}:1:1", "warning")
+    assert (f.where, f.severity) == (f"{path}:1:1", "error")
     assert f.message.startswith("there is nothing to put on the one-page summary")
+
+
+def test_what_build_would_warn_about_is_a_warning(write_yaml: Callable[..., Path]) -> None:
+    path = write_yaml(CLEAN.replace("language: en", "language: es"))
+    found = [f for f in findings(path, RIVERSIDE) if f.rule == "build"]
+    assert found
+    assert {(f.path, f.severity) for f in found} == {(str(RIVERSIDE), "warning")}
+    assert "the clinic's 'hours' is written in 'en' only, but this handout is in 'es': it is printed untranslated" \
+        in [f.message for f in found]
+
+
+@pytest.mark.parametrize(("content", "clinic"), [
+    (EXAMPLE, RIVERSIDE), (DATA / "summary" / "type-2-diabetes.yaml", DATA / "summary" / "long-address-clinic.yaml"),
+    (DATA / "lang" / "pl.yaml", RIVERSIDE)], ids=lambda p: p.stem)
+def test_after_check_passes_every_build_succeeds(run_cli, content: Path, clinic: Path,  # type: ignore[no-untyped-def]
+                                                 tmp_path: Path) -> None:
+    code, out, _ = run_cli("check", content, "--clinic", clinic)
+    assert code in (0, 1), out
+    assert ": error: " not in out
+    for command in (["build"], ["build", "--large-print"], ["summary"], ["summary", "--large-print"]):
+        target = tmp_path / f"{'-'.join(command)}.pdf"
+        code, _, err = run_cli(*command, content, "--clinic", clinic, "-o", target)
+        assert code == 0, (command, err)
+        assert target.exists()
 
 
 # -- validation --------------------------------------------------------------------------------
