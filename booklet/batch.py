@@ -203,6 +203,7 @@ class Job:
     personal: bool = False
     bleed: float = 0.0  # points; with `marks`, pages for a print shop (booklet/bleed.py)
     marks: bool = False
+    one_side: bool = False  # a summary on the front of the sheet only (refused when it needs the back)
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,7 @@ class Plan:
 def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequence[str] = ("booklet",),
          data: Path | None = None, name: str | None = None, paper: str = "a4", impose: bool = False,
          combine: Path | None = None, out: Path = Path("out"), assets: tuple[Path, ...] = (),
-         bleed: float = 0.0, marks: bool = False) -> Plan:
+         bleed: float = 0.0, marks: bool = False, one_side: bool = False) -> Plan:
     """Check the options and inputs and list the jobs; BookletError when nothing can start."""
     problems = Problems()
     if impose and (bleed or marks):
@@ -332,7 +333,7 @@ def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequ
                     values={k: row.values[k] for k in placeholders[content]} if row else None,
                     values_source=f"{patients.path}:{row.line} (row {row.number}) column" if row and patients else "",
                     personal=row is not None,
-                    bleed=bleed, marks=marks,
+                    bleed=bleed, marks=marks, one_side=one_side,
                 ))
     return Plan(tuple(jobs), tuple(refused), out, Path(combine) if combine is not None else None)
 
@@ -620,7 +621,7 @@ def render_job(job: Job) -> Outcome:
         prepared = _prepared(job.content, job.clinic, job.variant, job.paper, job.assets)
         # Without --data a handout's placeholders have no values: that fails here, with the usual message.
         result = api.render_prepared(prepared, job.values, values_source=job.values_source or "a CSV given with --data",
-                                     bleed=job.bleed, marks=job.marks)
+                                     bleed=job.bleed, marks=job.marks, one_side=job.one_side)
         pdf = result.pdf
         if job.impose:
             from .impose import impose_saddle_stitch

@@ -25,8 +25,6 @@ sources          no sources named
 image-resolution an image prints below 150 dpi at the size it is placed
 alt-text         an image's alt text is only its file name
 colour-contrast  a clinic colour used for text is below 4.5:1 against white (WCAG AA)
-clinic-language  a clinic text (urgent line, hours, address, alternative formats) has no text in
-                 the handout's language, so it would print untranslated (at the clinic profile's line)
 summary-fit      `summary` or `summary --large-print` would refuse the handout: the summary needs more
                  than one sheet, an urgent or warning callout is taller than a side, or there is nothing
                  to summarise (error; the same message and line as the command's)
@@ -76,7 +74,7 @@ from typing import Any
 from . import model as m
 from . import plain_language as pl
 from . import text as tx
-from .errors import BookletError, Loc, Problem
+from .errors import BookletError, Loc
 from .theme import MIN_TEXT_CONTRAST, Theme, contrast, readable_shade
 
 JSON_VERSION = 1
@@ -163,7 +161,6 @@ def check_handout(path: Path, clinic: m.Clinic, today: dt.date, max_grade: float
         return _problems(exc)
     places = Places(path)
     return [
-        *clinic_language(prepared.warnings),  # first: the clinic profile's findings come before the handout's
         *reading_level(handout, max_grade),
         *lengths(handout, places),
         *jargon(handout, places),
@@ -419,13 +416,6 @@ def governance(handout: m.Handout, today: dt.date) -> Iterator[Finding]:
         yield Finding.at(handout.field_locs.get("sources", handout.loc), "warning", "sources",
                          "the handout names no sources",
                          "add a 'sources:' list: the guidelines and references its information comes from")
-
-
-def clinic_language(warnings: Iterable[Problem]) -> Iterator[Finding]:
-    """The clinic texts a build of this handout would print untranslated: the warnings of
-    validate.clinic_for_language, which `api.prepare` gives build and check alike."""
-    for w in warnings:
-        yield Finding.at(w.loc, "warning", "clinic-language", w.message, w.hint)
 
 
 # -- accessibility -------------------------------------------------------------------------

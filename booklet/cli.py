@@ -70,7 +70,7 @@ def print_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="booklet")
 def main() -> None:
-    """Print-ready patient information from YAML: booklets, one-page summaries, large print."""
+    """Print-ready patient information from YAML: booklets, one-sheet summaries, large print."""
 
 
 def _build(content: Path, clinic: Path | None, paper: str, settings: tuple[str, ...], assets: tuple[Path, ...],
@@ -233,11 +233,13 @@ VARIANT_NAMES = ("booklet", "summary", "large-print", "large-print-summary")
               help="Folder for the PDFs (created if missing).")
 @click.option("--assets", type=click.Path(path_type=Path, file_okay=False), multiple=True,
               help="Another folder images may come from (besides the content file's own).")
+@click.option("--one-side", is_flag=True,
+              help="Summaries on the front of the sheet only: refused when one needs the back.")
 @print_options
 @reports_errors
 def batch(contents: tuple[Path, ...], clinic: Path | None, variants: tuple[str, ...], data: Path | None,
           name: str | None, paper: str, impose: bool, combine: Path | None, jobs: int | None, out: Path,
-          assets: tuple[Path, ...], bleed: str | None, marks: bool) -> None:
+          assets: tuple[Path, ...], one_side: bool, bleed: str | None, marks: bool) -> None:
     """Make many PDFs at once: every CONTENT.yaml in every --variant, or one copy per patient with --data.
 
     One failing item never stops the others. Exit 0 when all were written, 1 when any
@@ -252,7 +254,8 @@ def batch(contents: tuple[Path, ...], clinic: Path | None, variants: tuple[str, 
     from .bleed import parse_bleed
 
     work = plan(list(contents), clinic=clinic, variants=variants, data=data, name=name, paper=paper,
-                impose=impose, combine=combine, out=out, assets=assets, bleed=parse_bleed(bleed), marks=marks)
+                impose=impose, combine=combine, out=out, assets=assets, bleed=parse_bleed(bleed), marks=marks,
+                one_side=one_side)
     show = _BatchProgress(sys.stderr.isatty())
     result = run(work, jobs=jobs, on_progress=show)
     show.finish()

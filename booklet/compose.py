@@ -93,7 +93,11 @@ class BookletList(tagging.TaggedList):
 
         if _listWrapOn(content[:MIN_PART], aW, self.canv)[1] > aH:  # not even the first items fit here
             return [] if aH < full * 0.9 else content
-        return [KeepTogether(content[:MIN_PART]), *content[MIN_PART:-MIN_PART], KeepTogether(content[-MIN_PART:])]
+        # A split's first part must be a plain flowable or an action: KeepTogether always asks to be split.
+        from reportlab.platypus.doctemplate import NullActionFlowable
+
+        return [NullActionFlowable(), KeepTogether(content[:MIN_PART]), *content[MIN_PART:-MIN_PART],
+                KeepTogether(content[-MIN_PART:])]
 
 
 class BookletTable(Table):
@@ -129,6 +133,14 @@ class BookletTable(Table):
         if self.continued is not None and head:
             parts[1]._cellvalues[0] = [self.continued]
         return parts
+
+
+def kept_as_list(items: list[Flowable]) -> list[Flowable]:
+    """Items of a list laid out one by one, kept as BookletList keeps its items: up to KEEP_WHOLE
+    together, else never one alone at the foot or the top of a page."""
+    if len(items) <= KEEP_WHOLE:
+        return [KeepTogether(items)]
+    return [KeepTogether(items[:MIN_PART]), *items[MIN_PART:-MIN_PART], KeepTogether(items[-MIN_PART:])]
 
 
 def start_height(flowable: Flowable, canv: Any, width: float, height: float) -> float:
@@ -551,8 +563,7 @@ class Composer:
             out.append(tagging.wrap(Question(tagging.tagged(self.para(q, self.styles.body), "LBody", parent=item),
                                              self.theme.checkbox, self.theme.writing_lines, self.theme.note_gap,
                                              p.rule, p.primary_text), item))
-        out.append(Spacer(1, self.theme.space["block"]))
-        return out
+        return [*kept_as_list(out), Spacer(1, self.theme.space["block"])]
 
     def notes(self, b: m.Notes) -> list[Flowable]:
         return [WritingLines(b.lines, self.theme.note_gap, self.theme.palette.rule),

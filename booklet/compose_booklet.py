@@ -378,7 +378,8 @@ def form_page(c: Composer, frame_height: float, title: str, columns: tuple[str, 
     pad = s.cell.fontSize * 0.4
     space = frame_height - hh - s.h1.spaceAfter - s.h1.spaceBefore - head_h - 2 * pad - 6
     rows = max(1, int(space // row_height))
-    data, table_tag = tagging.table_cells([head] + [[Spacer(0, 0) for _ in columns] for _ in range(rows)], header_rows=1)
+    empty: list[list[Flowable]] = [[Spacer(0, 0) for _ in columns] for _ in range(rows)]
+    data, table_tag = tagging.table_cells([head, *empty], header_rows=1)
     widths = [c.frame_width * share for share in shares]
     table = c.grid(data, widths, [
         ("BACKGROUND", (0, 0), (-1, 0), HexColor(p.primary_tint)),
@@ -445,8 +446,8 @@ def formats_part(c: Composer) -> list[Flowable]:
     cl = c.clinic
     if not cl.alternative_formats:
         return []
-    return [c.box([[c.literal(cl.alternative_formats, c.styles.body, cl.field_locs.get("alternative_formats"))]],
-                  c.theme.palette.primary, c.theme.palette.primary_tint)]
+    text = c.literal(cl.alternative_formats, c.styles.body, cl.field_locs.get("alternative_formats"))
+    return [c.box([[text]], c.theme.palette.primary, c.theme.palette.primary_tint)]
 
 
 def back_matter(c: Composer) -> list[Flowable]:

@@ -57,6 +57,8 @@ QR_SIZE = 20 * MM
 TITLE_SCALE, SUBTITLE_SCALE, HEADING_SCALE = 2.0, 1.2, 1.3
 #: Callout kinds that go under "When to get help", most urgent first.
 HELP_KINDS = ("urgent", "warning")
+#: After "Please turn over", where the clinic's font has it.
+TURN_OVER_ARROW = "\u2192"
 #: The orders the text is tried in (see SummaryPage).
 POINTS_FIRST, URGENT_FIRST, HELP_FIRST = 0, 1, 2
 #: Lowercase text of typical letter frequency, to find a font's average character width.
@@ -78,6 +80,8 @@ class Fit:
     sides: int = 1
     #: POINTS_FIRST, URGENT_FIRST or HELP_FIRST (see SummaryPage).
     order: int = 0
+    #: The last part of the text starts the back (see SummaryPage).
+    to_back: bool = False
 
     def error(self) -> BookletError:
         return BookletError.at(self.loc, self.message, self.hint)
@@ -104,7 +108,7 @@ def summary_content(handout: m.Handout) -> SummaryContent:
         loc = next((s.loc for s in handout.sections if s.key_points), handout.loc)
     if not points:
         raise BookletError.at(
-            handout.loc, "there is nothing to put on the one-page summary: the handout has no `summary` "
+            handout.loc, "there is nothing to put on the summary: the handout has no `summary` "
             "and none of its sections has `key_points`",
             f"add a `summary:` list to {handout.path.name} with the few things a patient most needs to "
             "remember (3 to 7 short points), or `key_points:` to its sections")
@@ -125,6 +129,10 @@ class _Peek:
         return self.frames[min(self.index + 1, len(self.frames) - 1)]
 
 
+#: How deep a split is followed to find what would start under a heading (list, item, paragraph).
+_SPLIT_DEPTH = 4
+
+
 def _strands(f: Flowable, following: Flowable, frame: Frame, canvas: Canvas) -> bool:
     """Would `f` (a heading: keep with next) end the frame with nothing of what follows it under it?"""
     if frame._atTop:  # type: ignore[attr-defined]  # nothing is gained by moving on
@@ -135,11 +143,16 @@ def _strands(f: Flowable, following: Flowable, frame: Frame, canvas: Canvas) -> 
     room -= h + max(f.getSpaceAfter(), following.getSpaceBefore())
     if room <= 0:
         return True
-    _, nh = following.wrapOn(canvas, width, room)
-    if nh <= room:
-        return False
-    parts = following.splitOn(canvas, width, room)
-    return not parts or isinstance(parts[0], ActionFlowable)
+    first = following
+    for _ in range(_SPLIT_DEPTH):  # a list "splits" into its items first, whatever the room: look inside
+        _, nh = first.wrapOn(canvas, width, room)
+        if nh <= room:
+            return False
+        parts = first.splitOn(canvas, width, room)
+        if not parts or isinstance(parts[0], ActionFlowable):
+            return True
+        first = parts[0]
+    return True
 
 
 class _Measured(Flowable):
@@ -177,6 +190,13 @@ def _inner(f: Flowable) -> Flowable:
     return f.inner if isinstance(f, _Measured) else f
 
 
+class SideBreak(ActionFlowable):
+    """Ends the side: what follows goes on the back."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+
 def flow(flowables: list[Flowable], frames: list[Frame], canvas: Canvas,
          draw: bool = True) -> tuple[list[Flowable], int]:
     """Lay flowables into frames in turn as ReportLab's document does; returns what is left and the last frame used.
@@ -196,6 +216,8 @@ def flow(flowables: list[Flowable], frames: list[Frame], canvas: Canvas,
             peek.index = index
             while pending:
                 f = pending[0]
+                if isinstance(f, SideBreak):
+                    return pending[1:], index
                 if isinstance(f, ActionFlowable):
                     pending.pop(0)
                     if isinstance(f, type(FrameBreak)):
@@ -401,17 +423,19 @@ class SummaryPage:
     over" at the foot of the front and the contact details on the back. `order`: the key
     points first (POINTS_FIRST), or the urgent callouts first (URGENT_FIRST, the warnings
     after the key points) or all of "When to get help" first (HELP_FIRST), so that the
-    urgent callouts come on the front.
+    urgent callouts come on the front. `to_back`: the last part of the text (never an urgent
+    callout) starts the back, so that the back is more than the contact details.
     """
 
     def __init__(self, handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: FontSet,
                  values: dict[str, str], content: SummaryContent, columns: int, sides: int = 1,
-                 order: int = 0) -> None:
+                 order: int = 0, to_back: bool = False) -> None:
         self.handout, self.clinic, self.theme, self.fonts, self.values = handout, clinic, theme, fonts, values
         self.content = content
         self.columns = columns
         self.sides = sides
         self.order = order
+        self.to_back = to_back and sides == 2
         pg = self.page = sheet(theme)
         self.width = pg.width - pg.left - pg.right
         height = pg.height - pg.top - pg.bottom
@@ -518,7 +542,8 @@ class SummaryPage:
         s = self.wide.styles
         style = ParagraphStyle("turn_over", parent=s.label, alignment=TA_RIGHT, spaceAfter=0,
                                textColor=HexColor(self.theme.palette.primary_text))
-        return self.wide.literal(f"{self.theme.word('turn_over')} \u2192", style)
+        arrow = f" {TURN_OVER_ARROW}" if self.fonts.can_draw(TURN_OVER_ARROW) else ""  # no empty box
+        return self.wide.literal(f"{self.theme.word('turn_over')}{arrow}", style)
 
     def _turn_over_height(self) -> float:
         return self._turn_over().wrap(self.width, 1e6)[1]
@@ -546,14 +571,23 @@ class SummaryPage:
 
         Tagged here: the document tags only what it lays out itself, and Columns lays these out.
         """
+        groups: list[list[Flowable]]
         if self.order == POINTS_FIRST:
-            parts = [*self.points_part(), *self.help_part()]
+            groups = [self.points_part(), [*self.help_part()]]
         elif self.order == URGENT_FIRST:
-            parts = [*self.help_part(("urgent",)), *self.points_part(),
-                     *self.help_part(tuple(k for k in HELP_KINDS if k != "urgent"), heading=False)]
+            groups = [[*self.help_part(("urgent",))], self.points_part(),
+                      [*self.help_part(tuple(k for k in HELP_KINDS if k != "urgent"), heading=False)]]
         else:
-            parts = [*self.help_part(), *self.points_part()]
-        return [tagging.ensure(f) for f in parts]
+            groups = [[*self.help_part()], self.points_part()]
+        groups = [g for g in groups if g]
+        if self.to_back and self.can_move_to_back(groups):
+            groups[-1].insert(0, SideBreak())
+        return [tagging.ensure(f) for g in groups for f in g]
+
+    @staticmethod
+    def can_move_to_back(groups: list[list[Flowable]]) -> bool:
+        """The last group may go to the back when something stays on the front and it holds no urgent callout."""
+        return len(groups) > 1 and not any(isinstance(f, Whole) and f.kind == "urgent" for f in groups[-1])
 
     def points_part(self) -> list[Flowable]:
         c = self.col
@@ -769,29 +803,58 @@ def fit_summary(prepared: Prepared, values: dict[str, str] | None = None, sides:
 
 def fit(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: FontSet, values: dict[str, str],
         sides: int = 2) -> Fit:
-    """The first layout that fits, best first: the front alone, at each body size down to the floor
-    (large print: only at its preferred size, unless `sides` is 1), then front and back at each size."""
+    """The best layout that fits: the front alone at the largest body size that fits there, down to the
+    floor (large print: only at its preferred size, unless `sides` is 1); else front and back, likewise.
+
+    Each size is tried in every arrangement (one column, then two; the key points first, then the urgent
+    callouts first, then all of "When to get help"). The floor is tried first: when nothing fits there,
+    no larger size can fit either (text only grows with its size). Then the sizes are halved between the
+    largest that fits and the smallest that does not.
+    """
     content = summary_content(handout)
     sizes = body_sizes(theme)
+    floor = theme.type.floor
     front_sizes = sizes[:1] if sides == 2 and is_large_print(theme) else sizes
-    best: tuple[float, SummaryPage] | None = None  # the least pages needed at the floor, and how
-    tries: list[tuple[float, int, int, int]] = [(size, 1, columns, POINTS_FIRST) for size in front_sizes
-                                                for columns in arrangements(theme, fonts, size)]
-    if sides == 2:
-        orders = (POINTS_FIRST, URGENT_FIRST, HELP_FIRST) if content.help else (POINTS_FIRST,)
-        tries += [(size, 2, columns, order) for size in sizes for columns in arrangements(theme, fonts, size)
-                  for order in orders]
-    for size, n, columns, order in tries:
-        page = SummaryPage(handout, clinic, theme.with_body(size), fonts, values, content, columns, n, order)
-        fits, pages = page.measure()
-        if fits:
-            where = "on one side" if n == 1 else "on the front and back of one sheet"
-            return Fit(True, size, round(pages, 2), f"the summary fits {where} at {size:g} pt", columns,
-                       content.points_loc, sides=n, order=order)
-        if size == theme.type.floor and n == sides and (best is None or pages < best[0]):
-            best = (pages, page)
-    assert best is not None
-    return _too_long(best[1], best[0], theme.type.floor)
+    at_floor: list[tuple[float, SummaryPage]] = []  # pages needed and how, at the floor, on all the sides allowed
+
+    def first_fit(size: float, n: int) -> Fit | None:
+        orders = (POINTS_FIRST, URGENT_FIRST, HELP_FIRST) if n == 2 and content.help else (POINTS_FIRST,)
+        for columns in arrangements(theme, fonts, size):
+            for order in orders:
+                page = SummaryPage(handout, clinic, theme.with_body(size), fonts, values, content, columns, n, order)
+                fits, pages = page.measure()
+                if not fits:
+                    if size == floor and n == sides:
+                        at_floor.append((pages, page))
+                    continue
+                to_back = False
+                if n == 2 and pages <= 1.0:  # all on the front: a back with only the contact details reads oddly
+                    moved = SummaryPage(handout, clinic, theme.with_body(size), fonts, values, content, columns, n,
+                                        order, to_back=True)
+                    to_back, pages_moved = moved.measure()
+                    pages = pages_moved if to_back else pages
+                where = "on one side" if n == 1 else "on the front and back of one sheet"
+                return Fit(True, size, round(pages, 2), f"the summary fits {where} at {size:g} pt", columns,
+                           content.points_loc, sides=n, order=order, to_back=to_back)
+        return None
+
+    for n, tried in ((1, front_sizes), (2, sizes if sides == 2 else [])):
+        if not tried:
+            continue
+        best = first_fit(tried[-1], n)  # the smallest size (the floor, or large print's only one-side size)
+        if best is None:
+            continue
+        fits, fails = len(tried) - 1, -1  # indexes into `tried` (largest size first)
+        while fits - fails > 1:
+            middle = (fits + fails) // 2
+            found = first_fit(tried[middle], n)
+            if found is None:
+                fails = middle
+            else:
+                fits, best = middle, found
+        return best
+    pages, page = min(at_floor, key=lambda known: known[0])
+    return _too_long(page, pages, floor)
 
 
 def _callout_too_tall(page: SummaryPage, floor: float) -> Fit | None:
@@ -880,5 +943,5 @@ def compose_summary(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
     if not result.fits:
         raise result.error()
     page = SummaryPage(handout, clinic, theme.with_body(result.body_size), fonts, values,
-                       summary_content(handout), result.columns, result.sides, result.order)
+                       summary_content(handout), result.columns, result.sides, result.order, result.to_back)
     return page.spec()

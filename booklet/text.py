@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 _TOKEN = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}|\*\*|\*")
 
 #: Web addresses, e-mail addresses and phone numbers: printed whole, never broken inside.
-_URL = r"(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)\]'’”]"
+_URL = r"(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)\]'\u2019\u201d]"  # not ending in punctuation or quotes
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 #: Digit groups joined by single spaces or hyphens, 6 digits or more in all (0207 946 0123, +44 20 7946 0123).
 _PHONE = r"(?<![\w+])\+?(?:\(\d{1,5}\)|\d{1,5})(?:[ \u00a0-]\(?\d{1,5}\)?)+(?![\w])"

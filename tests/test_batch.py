@@ -285,7 +285,9 @@ def page_texts(path: Path) -> list[str]:
 
 
 def test_impose_puts_every_booklet_page_in_saddle_stitch_order(write_yaml, run_cli, tmp_path):
-    content = handout(write_yaml, "asthma")
+    # Long enough for two sheets (a short handout is a 4-page leaflet).
+    content = handout(write_yaml, "asthma", text=" ".join(["Asthma affects the airways and makes it hard to breathe."]
+                                                           * 100))
     assert run_cli("batch", content, "--jobs", "1", "--out", tmp_path / "flat")[0] == 0
     code, _, err = run_cli("batch", content, "--impose", "--jobs", "1", "--out", tmp_path / "sheets")
     assert code == 0, err

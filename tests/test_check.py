@@ -339,7 +339,7 @@ def test_handout_with_nothing_for_a_summary_is_an_error(write_yaml: Callable[...
     path = write_yaml(text)
     f = only(findings(path), "summary-fit")
     assert (f.where, f.severity) == (f"{path}:1:1", "error")
-    assert f.message.startswith("there is nothing to put on the one-page summary")
+    assert f.message.startswith("there is nothing to put on the summary")
 
 
 def test_what_build_would_warn_about_is_a_warning(write_yaml: Callable[..., Path]) -> None:

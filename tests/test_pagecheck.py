@@ -9,10 +9,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import pagecheck as pc
 import pytest
 from conftest import FONT_FILE
-
-import pagecheck as pc
 
 W, H = 419.53, 595.28  # A5 in points
 LEFT, RIGHT = 37.0, 383.0
@@ -72,7 +71,7 @@ FILLER = ["Most people feel well again within a few days of their ",
 
 def full_page(first: str = "A full page of running text") -> list[Op]:
     """Text from the top to the foot of the text area."""
-    return [text(first, 52), *para(FILLER * 11, 68)]
+    return [text(first, 52), *para(FILLER * 10, 68)]
 
 
 def make(path: Path, inner: list[list[Op]], *, back: list[Op] | None = None, with_footers: bool = True,
@@ -240,6 +239,14 @@ def test_short_page_before_a_section_or_notes_or_back_page_passes(pdf: Callable[
     assert findings(path, "underfilled-page") == []
 
 
+def test_short_page_before_the_back_matter_passes(pdf: Callable[..., Path]) -> None:
+    """Knowing the language, a page opening with the layout's "Where this information comes from" opens a part."""
+    path = pdf([full_page(), [*para(FILLER * 2, 52)],
+                [text("Where this information comes from", 55, size=13.5, bold=True), *para(FILLER * 9, 80)]])
+    assert findings(path, "underfilled-page") == []
+    assert findings(path, "underfilled-page", replace(K, words={})) != []
+
+
 def test_page_filled_by_a_picture_passes(pdf: Callable[..., Path]) -> None:
     def picture(c, height: float) -> None:  # type: ignore[no-untyped-def]
         c.rect(LEFT, height - 520, 200, 400)
@@ -249,8 +256,8 @@ def test_page_filled_by_a_picture_passes(pdf: Callable[..., Path]) -> None:
 
 
 # -- 5. callouts and small blocks ----------------------------------------------------------------
-CALLOUT = pc.Callout("urgent", "Get help straight away", ("A temperature of 38°C or above",
-                                                           "New back pain with weak legs", "Bleeding that will not stop"))
+CALLOUT = pc.Callout("urgent", "Get help straight away",
+                     ("A temperature of 38°C or above", "New back pain with weak legs", "Bleeding that will not stop"))
 
 
 def _callout_ops(top: float, items: tuple[str, ...]) -> list[Op]:
@@ -357,6 +364,16 @@ def test_crowded_lines_found(pdf: Callable[..., Path]) -> None:
 def test_lines_at_leading_or_in_other_columns_pass(pdf: Callable[..., Path]) -> None:
     path = pdf([[text("Left column", 60), text("Right column", 68, x=250), *para(FILLER * 10, 100)]])
     assert findings(path, "crowded-lines") == []
+    title = pdf([[text("A big title", 60, size=26, bold=True), text("and its subtitle", 85.4, size=15),
+                  *para(FILLER * 10, 110)]])
+    assert findings(title, "crowded-lines") == []
+
+
+def test_small_line_into_a_big_one_found(pdf: Callable[..., Path]) -> None:
+    path = pdf([[text("small print above", 60, size=9), text("A big heading", 80, size=26, bold=True),
+                 *para(FILLER * 10, 110)]])
+    (f,) = findings(path, "crowded-lines")
+    assert "20.0 pt apart" in f.message
 
 
 def test_step_number_over_its_text_found(pdf: Callable[..., Path]) -> None:
@@ -375,8 +392,9 @@ def test_tiny_text_found(pdf: Callable[..., Path]) -> None:
     assert "5.5" in f.message
     assert findings(pdf([[text("A caption", 60, size=9), *para(FILLER * 10, 90)]]), "tiny-text") == []
     large = replace(K, large_print=True)
-    (f,) = findings(pdf([[text("A caption", 60, size=14), *para(FILLER * 10, 90)]]), "tiny-text", large)
-    assert "under 16 pt" in f.message
+    found = findings(pdf([[text("A caption", 60, size=14), *para(FILLER * 10, 90)]]), "tiny-text", large)
+    assert [f.page for f in found] == [1, 2, 3]  # the 15 pt subtitle, the 14 pt caption, the 12 pt back page
+    assert "under 16 pt (9, 12, 14 pt)" in found[1].message
 
 
 def test_near_edge_found(pdf: Callable[..., Path]) -> None:

@@ -277,16 +277,22 @@ def test_impose_places_pages_by_their_trim_box() -> None:
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_no_text_within_5mm_of_the_trim(variant: str, paper: str) -> None:
-    """An office printer cannot print the outer 4 to 5 mm of a sheet: only colour that may be clipped goes there."""
+    """An office printer cannot print the outer 4 to 5 mm of a sheet: only colour that may be clipped (filled
+    rectangles: bands) goes there; no character, picture, line or outline."""
     with plumbed(built(variant, paper)) as pdf:
         near = []
         for page in pdf.pages:
             w, h = float(page.width), float(page.height)
             assert (round(w, 2), round(h, 2)) == trim_of(variant, paper)
-            for c in page.chars:
-                gap = min(c["x0"], w - c["x1"], c["top"], h - c["bottom"])
+            drawn = [(repr(c["text"]), c) for c in page.chars] + [
+                (kind, o) for kind, objects in (("a picture", page.images), ("a line", page.lines),
+                                                ("a curve", page.curves),
+                                                ("an outline", [r for r in page.rects if not r["fill"]]))
+                for o in objects]
+            for what, o in drawn:
+                gap = min(o["x0"], w - o["x1"], o["top"], h - o["bottom"])
                 if gap < 5 * MM:
-                    near.append(f"page {page.page_number}: {c['text']!r} {gap / MM:.1f} mm from the edge")
+                    near.append(f"page {page.page_number}: {what} {gap / MM:.1f} mm from the edge")
     assert near == []
 
 
@@ -345,3 +351,11 @@ def test_batch_takes_bleed_and_marks_but_not_with_impose(run_cli, tmp_path: Path
     assert err == ("--impose: error: --impose makes sheets for an office printer, which cut away the bleed and "
                    "crop marks\n  hint: leave out --bleed and --marks, or --impose for a print shop\n")
     assert not (tmp_path / "imposed").exists()
+
+
+def test_an_untagged_pdf_gets_the_same_bleed_and_marks() -> None:
+    handout, clinic = api.load(EXAMPLE, RIVERSIDE)
+    untagged = api.render_prepared(api.prepare(handout, clinic, "summary"), tags=False, bleed=BLEED, marks=True).pdf
+    assert boxes(untagged) == boxes(built("summary", bleed=BLEED, marks=True))
+    with plumbed(untagged) as a, plumbed(built("summary", bleed=BLEED, marks=True)) as b:
+        assert [len(p.lines) for p in a.pages] == [len(p.lines) for p in b.pages]

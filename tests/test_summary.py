@@ -182,7 +182,7 @@ def test_no_summary_and_no_key_points_is_a_clear_error(run_cli: Callable[..., tu
     out = tmp_path / "out.pdf"
     code, _, err = run_cli("summary", path, "-o", out)
     assert code == 2
-    assert err.startswith(f"{path}:1:1: error: there is nothing to put on the one-page summary: the handout has "
+    assert err.startswith(f"{path}:1:1: error: there is nothing to put on the summary: the handout has "
                           "no `summary` and none of its sections has `key_points`\n")
     assert f"hint: add a `summary:` list to {path.name}" in err
     assert not out.exists()
@@ -392,6 +392,17 @@ def test_every_handout_gives_a_summary_on_one_sheet(sheet: Callable[..., Sheet],
     phone = s.prepared.clinic.phone
     wanted = [tx.plain(p, {}) for p in content_.points] + [t for c in content_.help for t in callout_texts(c)]
     assert missing_words([*wanted, phone], text) == []
+    # each heading stands over the start of what it heads (never alone at the foot of a column or side)
+    words = words_by_page(pdf)
+    theme = s.prepared.theme
+    pairs = [(theme.word("key_points"), tx.plain(content_.points[0], {}))]
+    if content_.help:
+        pairs.append((theme.word("urgent_help"), " ".join(callout_texts(content_.help[0])[:2])))
+    for heading, first in pairs:
+        (hpage, htop, hx), (fpage, ftop, fx) = position(words, heading), position(words, first)
+        assert hpage == fpage, (heading, first)
+        assert 0 < ftop - htop < 4 * theme.type.h1, (heading, first)
+        assert abs(fx - hx) < 50, (heading, first)  # the same column (a box's padding and symbol apart)
 
 
 @pytest.mark.parametrize("variant", ["summary", "large-print-summary"])
@@ -401,6 +412,7 @@ def test_sizes_and_no_crowded_lines(sheet: Callable[..., Sheet], content: Path, 
     with pdfplumber.open(io.BytesIO(s.result.pdf)) as doc:
         sizes = [round(c["size"], 2) for page in doc.pages for c in page.chars]
     body = max(set(sizes), key=sizes.count)  # the size most characters are set in
+    assert body == fit_summary(s.prepared).body_size
     if variant == "large-print-summary":
         assert min(sizes) >= 16 - 0.01
         assert 16 <= body <= 18
@@ -458,3 +470,26 @@ def test_the_qr_code_scans(built: Callable[..., api.Result], tmp_path: Path) -> 
                    check=True)
     scanned = subprocess.run(["zbarimg", "-q", "--raw", str(tmp_path / "page.png")], capture_output=True, text=True)
     assert scanned.stdout.split() == ["https://riverside.example/breastcare"]
+
+
+def test_a_batch_of_ordinary_handouts_writes_every_summary(run_cli: Callable[..., tuple[int, str, str]],
+                                                           tmp_path: Path) -> None:
+    contents = [path for path, clinic in SHEETS if clinic == RIVERSIDE]
+    out = tmp_path / "out"
+    code, _, err = run_cli("batch", *contents, "--clinic", RIVERSIDE, "--variant", "summary", "--variant",
+                           "large-print-summary", "--jobs", "2", "--out", out)
+    assert code == 0, err
+    assert f"{2 * len(contents)} written, 0 failed" in err
+    written = sorted(p.name for p in out.glob("*.pdf"))
+    assert written == sorted(f"{p.stem}{suffix}.pdf" for p in contents
+                             for suffix in ("-summary", "-large-print-summary"))
+
+
+def test_a_batch_with_one_side_refuses_a_summary_that_needs_the_back(run_cli: Callable[..., tuple[int, str, str]],
+                                                                     tmp_path: Path) -> None:
+    code, _, err = run_cli("batch", EXAMPLE, "--clinic", RIVERSIDE, "--variant", "summary", "--one-side",
+                           "--jobs", "1", "--out", tmp_path)
+    assert code == 1
+    assert "0 written, 1 failed" in err
+    assert "error: the summary needs 1.1 pages at 11 pt, the smallest size allowed, and has one side; " in err
+    assert list(tmp_path.glob("*.pdf")) == []
