@@ -49,9 +49,16 @@ PEERS_PYTHON = Path("/tmp/peers/bin/python")
 
 
 # -- inputs -----------------------------------------------------------------------
+def handout_text() -> str:
+    """The benchmark handout, with its QR code's 71-character address shortened: booklet refuses an
+    address too long to print whole on one line at body size (#11), as a clinic would be told to."""
+    text = (CORPUS / "breast-cancer.yaml").read_text(encoding="utf-8")
+    return re.sub(r'(url: "https://riverside\.example/)[^"]{40,}"', r'\1breastcare/secondary"', text)
+
+
 def distinct_copies(folder: Path, count: int) -> list[Path]:
     """`count` copies of the handout, each with every text block changed (defeats any per-document cache)."""
-    data = yaml.load((CORPUS / "breast-cancer.yaml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    data = yaml.load(handout_text(), Loader=yaml.CSafeLoader)
     shutil.copytree(CORPUS / "images", folder / "images", dirs_exist_ok=True)
     paths = []
     for i in range(count):
@@ -80,7 +87,7 @@ def distinct_copies(folder: Path, count: int) -> list[Path]:
 
 def personalised(folder: Path, rows: int) -> tuple[Path, Path]:
     """The handout with a patient's name on the cover and in the first paragraph, and a CSV of `rows` patients."""
-    text = (CORPUS / "breast-cancer.yaml").read_text(encoding="utf-8")
+    text = handout_text()
     text = re.sub(r"^audience: .*$", "audience: Prepared for {{ patient_name }} (hospital number {{ patient_id }})",
                   text, count=1, flags=re.M)
     text = text.replace("      - Metastatic breast cancer is breast cancer that has spread",
@@ -252,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
                      f"{bp['seconds']:.2f} s incl. start-up"))
         rows.append(("impose one booklet, ms", f"{impose_ms(contents[0], clinic, a.repeat):.1f}", "", "--impose"))
         runs = 3 if a.quick else 5
-        build_args = [*booklet_command(), "build", str(CORPUS / "breast-cancer.yaml"), "--clinic", str(clinic),
+        (folder / "distinct" / "one.yaml").write_text(handout_text(), encoding="utf-8")
+        build_args = [*booklet_command(), "build", str(folder / "distinct" / "one.yaml"), "--clinic", str(clinic),
                       "-o", str(folder / "one.pdf")]
         bytecode = with_bytecode(folder / "pycache")
         python = process_time([sys.executable, "-c", "pass"], runs)

@@ -4,7 +4,10 @@
 
 Every handout is validated first (a problem there is an error finding with the
 rule `validation`, and the other checks skip that file); then each rule below
-looks at the model. A finding has a place (path, line, column), a severity
+looks at the model, and the summaries and booklets (standard and large print) are
+laid out as `summary` and `build` lay them out, in memory (BUILDS): what those
+commands would refuse is an error here, with their message and line, so that after
+`check` reports no error they all succeed. A finding has a place (path, line, column), a severity
 (`error`, `warning` or `info`), a rule, a message and a hint. Each is reported
 once, at the line it is about: the first use of a word, the block holding a
 long sentence, the `review_by` line, the clinic colour's line.

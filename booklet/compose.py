@@ -147,6 +147,9 @@ def start_height(flowable: Flowable, canv: Any, width: float, height: float) -> 
     """The least of a flowable that must stand under a heading: two lines of a paragraph, a list or table
     of up to KEEP_WHOLE items whole (else its first MIN_PART), anything else whole."""
     inner = getattr(flowable, "_flowable", flowable)
+    if isinstance(inner, StartNeeds):  # a lead-in paragraph: it and the start of its list
+        inner.canv = canv
+        return inner.need(width)
     _, h = flowable.wrapOn(canv, width, height)
     if isinstance(inner, KeepTogether) or h >= 0xFFFFFF:
         h = getattr(inner, "_H", h)
@@ -176,15 +179,26 @@ class StartNeeds(CondPageBreak):
         self.following = following
         self.cap = cap
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
-        need = 0.0
+    def need(self, width: float) -> float:
+        """The room the group and the start of what follows take at this width."""
+        need = self.group[0].getSpaceBefore() if self.group else 0.0
         for f in self.group:
-            _, h = f.wrapOn(self.canv, availWidth, 1e6)
+            _, h = f.wrapOn(self.canv, width, 1e6)
             need += h + f.getSpaceAfter()
         if self.following is not None:
-            need += start_height(self.following, self.canv, availWidth, 1e6)
-        self.height = min(need, self.cap)
+            need += start_height(self.following, self.canv, width, 1e6)
+        return min(need, self.cap)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        self.height = self.need(availWidth)
         return super().wrap(availWidth, availHeight)
+
+
+class LeadIn(StartNeeds):
+    """Before a paragraph that leads into a list or table ("A check-up goes like this:"): a new page
+    unless the paragraph and the start of the list fit on this one."""
+
+    _booklet_section_start = False
 
 
 class Styles:
@@ -439,6 +453,8 @@ class Composer:
         longest = max(len(c) * s.cell.fontSize * 0.55 / w for row in b.rows for c, w in zip(row, widths, strict=False))
         tall = longest * s.cell.leading > self.frame_height * 0.6
         table = self.grid(data, widths, commands, repeatRows=1, splitInRow=1 if tall else 0)
+        if len(b.rows) <= KEEP_WHOLE:  # kept whole: it may wait for the next page while the text fills this one
+            table._booklet_float = True  # type: ignore[attr-defined]
         return [tagging.wrap(table, table_tag), Spacer(1, self.theme.space["block"])]
 
     def longest_word(self, b: m.Table, i: int) -> float:

@@ -17,7 +17,7 @@ from reportlab.platypus.doctemplate import ActionFlowable
 from . import __version__, tagging
 from . import model as m
 from . import text as tx
-from .compose import Composer, StartNeeds
+from .compose import Composer, LeadIn, StartNeeds
 from .errors import BookletError
 from .flowables import Paragraph, WritingLines
 from .fonts import FontSet
@@ -245,7 +245,7 @@ def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
                 if section.key_points:
                     # keepWithNext cannot hold a heading to a box that is itself kept together: group them.
                     group.append(c.key_points(section.key_points, keep=False))
-                body = [f for block in section.body for f in c.block(block)]
+                body = section_body(c, section, h)
                 first = next((f for f in body if not isinstance(f, (Spacer, ActionFlowable))), None)
                 sections.append(StartNeeds(group, first, h * 0.9))
                 sections += [KeepTogether(group)] if len(group) > 1 else group
@@ -300,6 +300,24 @@ def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
         source=handout.loc,
         warnings=c.warnings,
     )
+
+
+#: Blocks a paragraph ending in ":" leads into, and is kept with.
+LED_INTO = (m.Bullets, m.Steps, m.Table, m.Questions, m.Glossary)
+
+
+def section_body(c: Composer, section: m.Section, frame_height: float) -> list[Flowable]:
+    """A section's blocks; a paragraph that leads into a list or table ("like this:") starts a new page
+    unless the start of the list fits under it."""
+    blocks = [(block, c.block(block)) for block in section.body]
+    out: list[Flowable] = []
+    for i, (block, flowables) in enumerate(blocks):
+        if (isinstance(block, m.Paragraph) and tx.plain(block.text, c.values).rstrip().endswith(":")
+                and i + 1 < len(blocks) and isinstance(blocks[i + 1][0], LED_INTO)):
+            following = next((f for f in blocks[i + 1][1] if not isinstance(f, (Spacer, ActionFlowable))), None)
+            out.append(LeadIn(flowables, following, frame_height * 0.9))
+        out += flowables
+    return out
 
 
 def pages_needed(flowables: list[Flowable], width: float, height: float) -> int:

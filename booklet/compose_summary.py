@@ -671,8 +671,8 @@ class SummaryPage:
         if self.sides == 1:
             return not left, columns.pages_needed
         carried = columns.rest()
-        if any(isinstance(f, Whole) and f.kind == "urgent" for f in carried):
-            return False, 2.0 + columns.pages_needed  # an urgent callout would go to the back
+        if any(isinstance(f, Whole) and f.kind == "urgent" for f in carried):  # an urgent callout would go to the back
+            return False, 1.0 + natural_height(carried, self.column_width) / (self.back_frame[3] * self.columns)
         if not carried:
             return True, 1.0
         back = self.back(columns, balance=False)
@@ -858,22 +858,29 @@ def fit(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: FontSet, valu
 
 
 def _callout_too_tall(page: SummaryPage, floor: float) -> Fit | None:
-    """The refusal when one urgent or warning callout alone is taller than the side it must stand on."""
+    """The refusal when one urgent or warning callout alone is taller than the side it must stand on,
+    or the urgent callouts together are taller than the front (even at full width)."""
     wide = SummaryPage(page.handout, page.clinic, page.theme, page.fonts, page.values, page.content, 1,
                        page.sides, HELP_FIRST)
     title = natural_height([*wide.title(), wide.gap()], wide.width)
     front = wide.frame[3] - title
+    name = "large-print summary" if is_large_print(page.theme) else "summary"
+    hint = ("urgent and warning callouts are printed whole, never split, and the urgent ones on the front; keep "
+            "to the few signs that mean getting help, a line each")
     for callout, box in zip(page.content.help, wide.help_part(), strict=True):
         room = front if callout.kind == "urgent" or page.sides == 1 else max(front, wide.back_frame[3])
         height = natural_height([box], wide.width)
         if height > room:
-            name = "large-print summary" if is_large_print(page.theme) else "summary"
             message = (f"the {callout.kind} callout '{_short(callout, page.values)}' is too tall for one side of the "
                        f"{name} at {floor:g} pt, the smallest size allowed: it needs {height / room:.1f} sides")
-            hint = ("urgent and warning callouts are printed whole, never split, "
-                    + ("and the urgent ones on the front; " if callout.kind == "urgent" else "")
-                    + "keep to the few signs that mean getting help, a line each")
             return Fit(False, floor, round(height / room, 2), message, 1, callout.loc, hint, page.sides)
+    urgent = [c for c in page.content.help if c.kind == "urgent"]
+    height = natural_height(wide.help_part(("urgent",)), wide.width)
+    if len(urgent) > 1 and height > front:
+        named = _join([f"'{_short(c, page.values)}' (line {c.loc.line})" for c in urgent], "and")
+        message = (f"the urgent callouts {named} are too tall together for the front of the {name} at {floor:g} pt, "
+                   f"the smallest size allowed: they need {height / front:.1f} fronts")
+        return Fit(False, floor, round(height / front, 2), message, 1, urgent[0].loc, hint, page.sides)
     return None
 
 
@@ -930,10 +937,10 @@ def natural_height(flowables: list[Flowable], width: float) -> float:
     return total
 
 
-def _join(items: list[str]) -> str:
+def _join(items: list[str], word: str = "or") -> str:
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " or " + items[-1]
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
 def compose_summary(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: FontSet,

@@ -302,7 +302,7 @@ class Knowledge:
     def load(cls, content: Path, clinic: Path | None = None, *, large_print: bool | None = None) -> Knowledge:
         from booklet import model as m
         from booklet.api import load
-        from booklet.text import addresses, plain
+        from booklet.text import plain
         from booklet.validate import clinic_texts, handout_texts
 
         handout, clin = load(Path(content), Path(clinic) if clinic else None)
@@ -341,6 +341,24 @@ def layout_words(language: str) -> dict[str, str]:
     except OSError:
         return {}
     return {**table.get("en", {}), **table.get(language.split("-")[0].lower(), {})}
+
+
+#: Web and e-mail addresses and phone numbers in the content (the checker's own patterns, not booklet's).
+_URL = r"(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)\]'\u2019\u201d]"
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+_PHONE = r"(?<![\w+])\+?(?:\(\d{1,5}\)|\d{1,5})(?:[ \u00a0-]\(?\d{1,5}\)?)+(?!\w)"
+_ADDRESS = re.compile(f"{_URL}|{_EMAIL}|{_PHONE}")
+
+
+def addresses(text: str) -> list[str]:
+    """The web and e-mail addresses and phone numbers (6 digits or more, in groups) in a text."""
+    out = []
+    for m in _ADDRESS.finditer(text):
+        token = m.group(0)
+        if "@" in token or "://" in token or token.startswith("www.") or \
+                (sum(ch.isdigit() for ch in token) >= 6 and " " in token.replace("\u00a0", " ")):
+            out.append(token)
+    return out
 
 
 # -- findings -------------------------------------------------------------------------------------
@@ -393,7 +411,8 @@ def _find_next_in_column(doc: Document, page: Page, seg: Segment) -> tuple[Page,
         nxt = min(below, key=lambda s: (s.baseline, s.x0))
         # a new paragraph further down is not the continuation of this line
         return (page, nxt) if nxt.baseline - seg.baseline <= 2.2 * seg.size else None
-    if page.number < len(doc.pages) - 1:
+    last = page.body[-1].baseline if page.body else seg.baseline
+    if page.number < len(doc.pages) - 1 and seg.baseline >= last - 2.2 * seg.size:  # near the page's foot
         following = doc.pages[page.number]
         cands = [s for s in following.segments if s.overlaps(seg)]
         if cands:
@@ -764,6 +783,17 @@ def lonely_items(doc: Document, k: Knowledge) -> Iterable[Finding]:
         if top_alone:
             yield Finding(page.number, "lonely-item",
                           f"'{_short(page.body[0].text, 40)}' alone at the top; its list began overleaf")
+
+
+@rule("lead-in-at-page-foot")
+def lead_in_at_foot(doc: Document, k: Knowledge) -> Iterable[Finding]:
+    """A sentence that introduces what follows ("The main types are:") is not the last line of a page, parted
+    from its list or table overleaf. Not among the issue's criteria: reported apart by the tests."""
+    for page in doc.inner():
+        body = page.body
+        if body and body[-1].text.rstrip().endswith(":") and not _content_below(page, body[-1].bottom):
+            yield Finding(page.number, "lead-in-at-page-foot",
+                          f"'{_short(body[-1].text[-50:], 50)}' ends the page; what it introduces is overleaf")
 
 
 # 8. drawing: crowding, overlaps, sizes, edges, footers

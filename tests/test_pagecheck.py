@@ -354,6 +354,16 @@ def test_list_split_two_and_two_passes(pdf: Callable[..., Path]) -> None:
     assert findings(path, "lonely-item") == []
 
 
+def test_lead_in_at_page_foot_found(pdf: Callable[..., Path]) -> None:
+    path = pdf([[*para(FILLER * 10, 52), text("The main types are:", 530)],
+                [*_steps(1, 3, 52), *para(FILLER * 9, 120)]])
+    (f,) = findings(path, "lead-in-at-page-foot")
+    assert f.page == 2
+    kept = pdf([[*para(FILLER * 9, 52), text("The main types are:", 490), *_steps(1, 2, 510)],
+                [*_steps(3, 1, 52), *para(FILLER * 9, 90)]])
+    assert findings(kept, "lead-in-at-page-foot") == []
+
+
 # -- 8. drawing -----------------------------------------------------------------------------------
 def test_crowded_lines_found(pdf: Callable[..., Path]) -> None:
     path = pdf([[text("This line is drawn", 60), text("into this one below it", 70), *para(FILLER * 10, 100)]])
@@ -420,7 +430,7 @@ def test_footer_on_two_lines_found(pdf: Callable[..., Path]) -> None:
 def test_every_rule_is_tested() -> None:
     tested = {"hyphenated-line-end", "url-split", "phone-split", "contact-size", "heading-at-page-foot",
               "heading-keep", "underfilled-page", "callout-split", "small-block-split", "notes-pages",
-              "last-page-phone", "page-count", "contents-page", "lonely-item", "crowded-lines",
+              "last-page-phone", "page-count", "contents-page", "lonely-item", "lead-in-at-page-foot", "crowded-lines",
               "overlapping-glyphs", "tiny-text", "near-edge", "footer"}
     assert set(pc.RULES) == tested
 

@@ -493,3 +493,18 @@ def test_a_batch_with_one_side_refuses_a_summary_that_needs_the_back(run_cli: Ca
     assert "0 written, 1 failed" in err
     assert "error: the summary needs 1.1 pages at 11 pt, the smallest size allowed, and has one side; " in err
     assert list(tmp_path.glob("*.pdf")) == []
+
+
+def test_urgent_callouts_too_tall_together_for_the_front_are_the_refusal(tmp_path: Path) -> None:
+    def urgent(title: str, n: int) -> str:
+        bullets = "\n".join(f"            - sign number {i} that means you call us straight away" for i in range(n))
+        return f"      - callout:\n          kind: urgent\n          title: {title}\n          bullets:\n{bullets}\n"
+
+    path = write(tmp_path, "title: Two long red flags\nsummary: [One short point.]\nsections:\n  - heading: One\n"
+                 "    body:\n" + urgent("Call 999 if you have", 24) + urgent("Go to A&E if you have", 24))
+    fit = fit_summary(prepared(path))
+    assert not fit.fits
+    assert str(fit.loc) == f"{path}:6:9"  # the first urgent callout
+    assert re.fullmatch(r"the urgent callouts 'Call 999 if you have' \(line 6\) and 'Go to A&E if you have' "
+                        r"\(line 34\) are too tall together for the front of the summary at 11 pt, the smallest "
+                        r"size allowed: they need 1\.\d fronts", fit.message), fit.message
