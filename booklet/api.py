@@ -17,6 +17,7 @@ from .errors import BookletError, Loc, Problem
 from .fonts import BUILT_IN, FontSet, font_set
 from .output import write_atomic
 from .render import DocumentSpec, render
+from .scripts import check_scripts
 from .theme import Theme, theme_for
 from .validate import (
     check_glyphs,
@@ -115,14 +116,17 @@ def prepare(handout: m.Handout, clinic: m.Clinic, variant: str = "booklet", pape
     v = VARIANTS[variant]
     fonts = font_set(clinic.fonts or BUILT_IN)
     theme = theme_for(v.layouts, paper, clinic, handout.language)
+    printed, warnings = clinic_for_language(clinic, handout.language)  # compose sees the handout's language only
+    # Scripts before glyphs ("Arabic cannot be printed correctly yet", not "no glyph"), for what is printed:
+    # a clinic's translations into other languages are not.
+    check_scripts(_all_texts(handout, printed, theme, translations=False))
     check_glyphs(_all_texts(handout, clinic, theme), fonts.can_draw, fonts.label)
-    clinic, warnings = clinic_for_language(clinic, handout.language)  # compose sees the handout's language only
-    return Prepared(handout, clinic, v, theme, fonts, tuple(warnings))
+    return Prepared(handout, printed, v, theme, fonts, tuple(warnings))
 
 
-def _all_texts(handout: m.Handout, clinic: m.Clinic, theme: Theme):  # type: ignore[no-untyped-def]
+def _all_texts(handout: m.Handout, clinic: m.Clinic, theme: Theme, translations: bool = True):  # type: ignore[no-untyped-def]
     yield from handout_texts(handout)
-    yield from clinic_texts(clinic)
+    yield from clinic_texts(clinic, translations)
     where = clinic.field_locs.get("fonts", clinic.loc)
     for word in theme.words.values():
         yield word, where
@@ -139,6 +143,7 @@ def render_prepared(p: Prepared, values: dict[str, str] | None = None, *, values
     `marks`: pages for a print shop, with colour into the bleed, TrimBox/BleedBox and crop marks."""
     values = values or {}
     check_values(p.handout, values, values_source)
+    check_scripts((v, Loc(f"{values_source} {k}")) for k, v in values.items())
     check_glyphs(((v, Loc(f"{values_source} {k}")) for k, v in values.items()), p.fonts.can_draw, p.fonts.label)
     options = {"sides": 1} if one_side and p.variant.compose is _summary else {}
     spec = p.variant.compose(p.handout, p.clinic, p.theme, p.fonts, values, **options)

@@ -719,11 +719,11 @@ def block_texts(block: m.Block) -> Iterator[str]:
         yield block.url
 
 
-def clinic_texts(c: m.Clinic) -> Iterator[tuple[str, Loc]]:
-    """Every clinic text, in every language it is given in."""
+def clinic_texts(c: m.Clinic, translations: bool = True) -> Iterator[tuple[str, Loc]]:
+    """Every clinic text, in every language it is given in (`translations=False`: the texts in use only)."""
     for name in ("name", "address", "phone", "email", "website", "hours", "urgent", "alternative_formats"):
         yield getattr(c, name), c.field_locs.get(name, c.loc)
-    for name, per_language in c.translations.items():
+    for name, per_language in (c.translations.items() if translations else ()):
         for text in per_language.values():
             yield text, c.field_locs.get(name, c.loc)
 

@@ -237,7 +237,7 @@ def test_values_that_the_font_cannot_draw_fail_the_row_without_echoing_it(write_
     code, _, err = run_cli("batch", content, "--data", data, "--out", tmp_path / "out")
     assert code == 1
     assert files(tmp_path / "out") == ["1.pdf"]
-    assert f"{data}:3 (row 2) column patient_name: error: the font DejaVu Sans cannot draw" in err
+    assert f"{data}:3 (row 2) column patient_name: error: this text is in the Chinese (Han) script" in err
     assert "Mei" not in err
 
 

@@ -358,14 +358,46 @@ def test_unfilled_placeholder_names_it(folder: Path, run_cli) -> None:  # type: 
 
 
 def test_characters_the_font_cannot_draw_are_named_with_their_line(folder: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
-    path = folder / "handout.yaml"
-    path.write_text(handout_with("- Plain line", "- \u6f22\u5b57 in a paragraph"), encoding="utf-8")
+    path = folder / "handout.yaml"  # Ethiopic and Cherokee: alphabets DejaVu Sans has no glyphs for
+    path.write_text(handout_with("- Plain line", "- \u1200\u13a0 in a paragraph"), encoding="utf-8")
     out = folder / "out.pdf"
     code, _, stderr = run_cli("build", path, "-o", out)
     assert code == 2
-    assert stderr == (f"{path}:6:9: error: the font DejaVu Sans cannot draw '\u5b57' (U+5B57) '\u6f22' (U+6F22)\n"
+    assert stderr == (f"{path}:6:9: error: the font DejaVu Sans cannot draw '\u1200' (U+1200) '\u13a0' (U+13A0)\n"
                       "  hint: replace or remove these characters, or name a clinic font that has them\n")
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("text", "script", "first"), [
+    ("\u0636\u063a\u0637 \u0627\u0644\u062f\u0645", "Arabic", "\u0636"),  # DejaVu Sans has these glyphs
+    ("\u05dc\u05d7\u05e5 \u05d3\u05dd", "Hebrew", "\u05dc"),
+    ("\u0930\u0915\u094d\u0924\u091a\u093e\u092a", "Devanagari", "\u0930"),
+    ("\u8840\u538b", "Chinese (Han)", "\u8840"),
+    ("\ud608\uc555", "Korean (Hangul)", "\ud608"),
+    ("\u0e04\u0e27\u0e32\u0e21\u0e14\u0e31\u0e19", "Thai", "\u0e04"),
+])
+def test_a_script_booklet_cannot_set_is_refused_naming_it(folder: Path, run_cli, text: str, script: str,  # type: ignore[no-untyped-def]
+                                                          first: str) -> None:
+    path = folder / "handout.yaml"
+    path.write_text(handout_with("- Plain line", f"- MRI {text} 0207 946 0123"), encoding="utf-8")
+    out = folder / "out.pdf"
+    code, _, stderr = run_cli("build", path, "-o", out)
+    assert code == 2
+    assert stderr.startswith(f"{path}:6:9: error: this text is in the {script} script ('{first}', "
+                             f"U+{ord(first):04X}), which booklet cannot yet print correctly: ")
+    assert "hint: booklet prints the Latin, Greek and Cyrillic scripts today" in stderr
+    assert not out.exists()
+    code, out_text, _ = run_cli("check", path)
+    assert code == 2
+    assert f"this text is in the {script} script" in out_text
+
+
+def test_latin_greek_and_cyrillic_are_not_refused(folder: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    path = folder / "handout.yaml"
+    path.write_text(handout_with("- \u00c5ngstr\u00f6m, \u0141\u00f3d\u017a, Nguy\u1ec5n, \u03b1\u03b9\u03bc\u03b1, "
+                                 "\u043a\u0440\u043e\u0432\u044c, \u0531\u0580\u0561\u0574"), encoding="utf-8")
+    code, _, stderr = run_cli("build", path, "-o", folder / "out.pdf")
+    assert code == 0, stderr
 
 
 def test_invisible_characters_are_named_by_code_only(folder: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
@@ -391,10 +423,13 @@ def test_characters_beyond_the_bmp_are_refused(folder: Path, run_cli) -> None:  
 def test_set_value_the_font_cannot_draw(folder: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
     path = folder / "handout.yaml"
     path.write_text(handout_with('- "Dear {{ name }}"'), encoding="utf-8")
+    code, _, stderr = run_cli("build", path, "--set", "name=\u1200\u13a0", "-o", folder / "out.pdf")
+    assert code == 2
+    assert stderr == ("--set name: error: the font DejaVu Sans cannot draw '\u1200' (U+1200) '\u13a0' (U+13A0)\n"
+                      "  hint: replace or remove these characters, or name a clinic font that has them\n")
     code, _, stderr = run_cli("build", path, "--set", "name=\u738b\u82b3", "-o", folder / "out.pdf")
     assert code == 2
-    assert stderr == ("--set name: error: the font DejaVu Sans cannot draw '\u738b' (U+738B) '\u82b3' (U+82B3)\n"
-                      "  hint: replace or remove these characters, or name a clinic font that has them\n")
+    assert stderr.startswith("--set name: error: this text is in the Chinese (Han) script ('\u738b', U+738B)")
 
 
 def test_malformed_set_option(folder: Path, run_cli) -> None:  # type: ignore[no-untyped-def]

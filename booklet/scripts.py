@@ -1,0 +1,119 @@
+"""Writing systems, as data: which ones booklet sets correctly, and why the others are refused.
+
+ReportLab lays text out as a run of glyphs from left to right, one per character. That is right
+for Latin, Greek, Cyrillic and other alphabets whose letters stand alone. Scripts whose letters
+join or reorder (Arabic, the Indic scripts), that run right to left (Arabic, Hebrew) or that break
+lines between characters rather than at spaces (Chinese, Japanese, Thai) come out wrong that way,
+even when the font has every glyph: unjoined letters in the wrong order. Such text is refused, with
+the line and the script named, until a shaping stage sets it (issue: every community language).
+
+Adding a script is a row in SCRIPTS: its Unicode blocks and what booklet does with it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .errors import Loc, Problems
+
+
+@dataclass(frozen=True)
+class Script:
+    name: str
+    #: "set": drawn correctly as it is; "refused": booklet cannot set it correctly yet.
+    support: str
+    #: What goes wrong, in a nurse's words (for refused scripts).
+    why: str = ""
+
+
+_RTL = "its letters must be joined and run from right to left"
+_SHAPED = "its letters must be shaped and reordered"
+_BREAKS = "its lines break between characters, not at spaces"
+
+#: (first code point, last code point, script). Ranges may not overlap.
+SCRIPTS: tuple[tuple[int, int, Script], ...] = (
+    (0x0590, 0x05FF, Script("Hebrew", "refused", "its letters must run from right to left")),
+    (0x0600, 0x06FF, Script("Arabic", "refused", _RTL)),
+    (0x0700, 0x074F, Script("Syriac", "refused", _RTL)),
+    (0x0750, 0x077F, Script("Arabic", "refused", _RTL)),
+    (0x0780, 0x07BF, Script("Thaana", "refused", _RTL)),
+    (0x07C0, 0x07FF, Script("N'Ko", "refused", _RTL)),
+    (0x0800, 0x08FF, Script("Arabic", "refused", _RTL)),
+    (0x0900, 0x097F, Script("Devanagari", "refused", _SHAPED)),
+    (0x0980, 0x09FF, Script("Bengali", "refused", _SHAPED)),
+    (0x0A00, 0x0A7F, Script("Gurmukhi", "refused", _SHAPED)),
+    (0x0A80, 0x0AFF, Script("Gujarati", "refused", _SHAPED)),
+    (0x0B00, 0x0B7F, Script("Odia", "refused", _SHAPED)),
+    (0x0B80, 0x0BFF, Script("Tamil", "refused", _SHAPED)),
+    (0x0C00, 0x0C7F, Script("Telugu", "refused", _SHAPED)),
+    (0x0C80, 0x0CFF, Script("Kannada", "refused", _SHAPED)),
+    (0x0D00, 0x0D7F, Script("Malayalam", "refused", _SHAPED)),
+    (0x0D80, 0x0DFF, Script("Sinhala", "refused", _SHAPED)),
+    (0x0E00, 0x0E7F, Script("Thai", "refused", _BREAKS)),
+    (0x0E80, 0x0EFF, Script("Lao", "refused", _BREAKS)),
+    (0x0F00, 0x0FFF, Script("Tibetan", "refused", _SHAPED)),
+    (0x1000, 0x109F, Script("Myanmar", "refused", _SHAPED)),
+    (0x1100, 0x11FF, Script("Korean (Hangul)", "refused", "it needs a Korean font and Korean line breaking")),
+    (0x1780, 0x17FF, Script("Khmer", "refused", _SHAPED)),
+    (0x1800, 0x18AF, Script("Mongolian", "refused", _SHAPED)),
+    (0x2E80, 0x2FDF, Script("Chinese (Han)", "refused", _BREAKS)),
+    (0x3000, 0x303F, Script("Chinese, Japanese or Korean", "refused", _BREAKS)),
+    (0x3040, 0x30FF, Script("Japanese (kana)", "refused", _BREAKS)),
+    (0x3100, 0x31FF, Script("Chinese or Korean", "refused", _BREAKS)),
+    (0x3400, 0x4DBF, Script("Chinese (Han)", "refused", _BREAKS)),
+    (0x4E00, 0x9FFF, Script("Chinese (Han)", "refused", _BREAKS)),
+    (0xA840, 0xA87F, Script("Phags-pa", "refused", _SHAPED)),
+    (0xA8E0, 0xA8FF, Script("Devanagari", "refused", _SHAPED)),
+    (0xA980, 0xA9DF, Script("Javanese", "refused", _SHAPED)),
+    (0xAC00, 0xD7AF, Script("Korean (Hangul)", "refused", "it needs a Korean font and Korean line breaking")),
+    (0xF900, 0xFAFF, Script("Chinese (Han)", "refused", _BREAKS)),
+    (0xFB1D, 0xFB4F, Script("Hebrew", "refused", "its letters must run from right to left")),
+    (0xFB50, 0xFDFF, Script("Arabic", "refused", _RTL)),
+    (0xFE70, 0xFEFF, Script("Arabic", "refused", _RTL)),
+    (0xFF00, 0xFFEF, Script("Chinese, Japanese or Korean", "refused", _BREAKS)),
+)
+
+_STARTS = [start for start, _, _ in SCRIPTS]
+#: Zero-width no-break space (byte order mark) in the Arabic Presentation Forms-B block: not a script.
+_NOT_SCRIPT = frozenset({0xFEFF})
+
+
+@lru_cache(maxsize=4096)
+def script_of(ch: str) -> Script | None:
+    """The script a character belongs to, when booklet knows it needs special handling (else None)."""
+    cp = ord(ch)
+    if cp < 0x0590 or cp in _NOT_SCRIPT:
+        return None
+    i = bisect.bisect_right(_STARTS, cp) - 1
+    if i >= 0:
+        start, end, script = SCRIPTS[i]
+        if start <= cp <= end:
+            return script
+    return None
+
+
+def refused_scripts(text: str) -> Iterator[tuple[Script, str]]:
+    """Each refused script in the text once, with the first character found in it."""
+    seen: set[str] = set()
+    for ch in dict.fromkeys(text):
+        script = script_of(ch)
+        if script is not None and script.support == "refused" and script.name not in seen:
+            seen.add(script.name)
+            yield script, ch
+
+
+def check_scripts(texts: Iterable[tuple[str, Loc]]) -> None:
+    """Text in a script booklet cannot set correctly is an error at its line, naming the script:
+    never a silently wrong leaflet (unjoined letters, the wrong order), even where the font has the glyphs."""
+    problems = Problems()
+    for text, loc in texts:
+        for script, ch in refused_scripts(text):
+            problems.add(loc, f"this text is in the {script.name} script ('{ch}', U+{ord(ch):04X}), which booklet "
+                         f"cannot yet print correctly: {script.why}",
+                         "booklet prints the Latin, Greek and Cyrillic scripts today (English, Spanish, Polish, "
+                         "Vietnamese, Russian, Greek and many more); until it supports this script, have this "
+                         "translation typeset by another tool rather than print it wrongly")
+    problems.raise_if_any()
