@@ -246,7 +246,8 @@ def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
                     # keepWithNext cannot hold a heading to a box that is itself kept together: group them.
                     group.append(c.key_points(section.key_points, keep=False))
                 body = section_body(c, section, h)
-                first = next((f for f in body if not isinstance(f, (Spacer, ActionFlowable))), None)
+                first = next((f for f in body if isinstance(f, StartNeeds)  # a lead-in: it and its list
+                              or not isinstance(f, (Spacer, ActionFlowable))), None)
                 sections.append(StartNeeds(group, first, h * 0.9))
                 sections += [KeepTogether(group)] if len(group) > 1 else group
                 sections += body
