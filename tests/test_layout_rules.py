@@ -299,3 +299,22 @@ def test_small_text_in_a_figure_is_enlarged_or_warned_about(write_yaml: Callable
         labels = [c for p in doc.pages for c in p.chars if c["text"] == "L"]
     sizes = sorted(round(c["size"], 1) for c in labels)
     assert sizes[-1] >= 9.0  # the 14 px label, enlarged from 50% of the width to reach 9 pt
+
+
+def test_a_lead_in_stays_with_its_list_and_its_heading_with_both(write_yaml: Callable[..., Path]) -> None:
+    sections = []
+    for n in range(7):
+        paras = "\n".join(f"      - Section {n} paragraph {i}, what happens at the clinic, who you will meet and how "
+                          "long it takes, so that you can plan your day." for i in range(n % 4 + 1))
+        steps = "\n".join(f"          - Step {n}.{i} of the visit, in the order it happens" for i in range(1, 5))
+        sections.append(f"  - heading: Heading {n}\n    key_points: [Point {n}a, Point {n}b]\n    body:\n"
+                        f"      - \"Section {n} goes like this:\"\n      - steps:\n{steps}\n{paras}")
+    path = write_yaml(handout("sections:\n" + "\n".join(sections) + "\n"))
+    for variant in ("booklet", "large-print"):
+        pdf = build(path, variant).pdf
+        with pdfplumber.open(io.BytesIO(pdf)) as doc:
+            pages = [p.extract_text() or "" for p in doc.pages]
+        for n in range(7):
+            lead = next(i for i, t in enumerate(pages) if f"Section {n} goes like this:" in t)
+            assert f"Step {n}.1" in pages[lead], (variant, n)  # the lead-in and its list
+            assert f"Heading {n}" in pages[lead], (variant, n)  # and the heading over both
