@@ -1,16 +1,20 @@
 """The library's front door: load, validate, compose and render a handout in one call.
 
-    result = build(Path("content/asthma.yaml"), clinic=Path("clinic.yaml"), variant="large-print")
+    result = build("content/asthma.yaml", clinic="clinic.yaml", variant="large-print")
+    result.pdf, result.pages          # nothing is written unless output= is given
 
-Nothing here prints or exits; bad input raises BookletError.
+`booklet/__init__.py` re-exports `build`, `check` and `find_clinic`. Nothing here prints or exits;
+bad input raises BookletError.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import model as m
 from .errors import BookletError, Loc, Problem
@@ -18,7 +22,7 @@ from .fonts import BUILT_IN, FontSet, font_set
 from .output import write_atomic
 from .render import DocumentSpec, render
 from .scripts import check_scripts
-from .theme import Theme, theme_for
+from .theme import Theme, theme_for, words_warnings
 from .validate import (
     check_glyphs,
     check_values,
@@ -30,7 +34,18 @@ from .validate import (
     review_overdue,
 )
 
+if TYPE_CHECKING:
+    from .check import Finding
+
 PAPERS = ("a4", "letter")
+#: The clinic profile's file name that `find_clinic` looks for (the name `booklet init` writes).
+CLINIC_FILE = "clinic.yaml"
+#: How messages name a handout read from standard input (`booklet build -`); its images are found from the
+#: current folder.
+STDIN = Path("<stdin>")
+
+#: A file name as the library accepts it: a str or any path object.
+PathLike = str | os.PathLike[str]
 
 
 @dataclass(frozen=True)
@@ -74,6 +89,9 @@ class Result:
     #: an expired review date, a clinic text not translated into the handout's language, figure text that
     #: prints small. `strict=True` on `build` refuses them as errors instead.
     warnings: tuple[Problem, ...] = ()
+    #: The files the PDF was made from: the handout, the clinic profile, images, the logo and house fonts
+    #: (what `booklet watch` watches).
+    inputs: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,16 +103,19 @@ class Prepared:
     variant: Variant
     theme: Theme
     fonts: FontSet
-    #: Warnings that hold for every copy: a clinic text not translated into the handout's language.
+    #: Warnings that hold for every copy: a clinic text not translated into the handout's language, a
+    #: language without the layout's own words (layouts/strings.yaml).
     warnings: tuple[Problem, ...] = ()
 
 
-def load(content: Path, clinic: Path | None = None, *, assets: tuple[Path, ...] = ()) -> tuple[m.Handout, m.Clinic]:
-    """Read and validate the content file and the clinic profile (both are checked before failing)."""
+def load(content: Path, clinic: Path | None = None, *, assets: tuple[Path, ...] = (),
+         data: bytes | None = None) -> tuple[m.Handout, m.Clinic]:
+    """Read and validate the content file and the clinic profile (both are checked before failing).
+    `data`: the content file's bytes, read elsewhere (standard input)."""
     errors: list[BookletError] = []
     handout = clinic_model = None
     try:
-        handout = read_handout(content, assets=assets)
+        handout = read_handout(content, assets=assets, data=data)
     except BookletError as exc:
         errors.append(exc)
     try:
@@ -119,17 +140,21 @@ def prepare(handout: m.Handout, clinic: m.Clinic, variant: str = "booklet", pape
     printed, warnings = clinic_for_language(clinic, handout.language)  # compose sees the handout's language only
     # Scripts before glyphs ("Arabic cannot be printed correctly yet", not "no glyph"), for what is printed:
     # a clinic's translations into other languages are not.
-    check_scripts(_all_texts(handout, printed, theme, translations=False))
+    check_scripts(_all_texts(handout, printed, theme, translations=False,
+                             words_at=handout.field_locs.get("language", handout.loc)))
     check_glyphs(_all_texts(handout, clinic, theme), fonts.can_draw, fonts.label)
-    return Prepared(handout, printed, v, theme, fonts, tuple(warnings))
+    # The layout's own words in English under a handout in another language: never without a word.
+    return Prepared(handout, printed, v, theme, fonts, (*words_warnings(handout), *warnings))
 
 
-def _all_texts(handout: m.Handout, clinic: m.Clinic, theme: Theme, translations: bool = True):  # type: ignore[no-untyped-def]
+def _all_texts(handout: m.Handout, clinic: m.Clinic, theme: Theme, translations: bool = True,  # type: ignore[no-untyped-def]
+               words_at: Loc | None = None):
     yield from handout_texts(handout)
     yield from clinic_texts(clinic, translations)
     where = clinic.field_locs.get("fonts", clinic.loc)
-    for word in theme.words.values():
-        yield word, where
+    # The layout's own words in the handout's language, as one text: one problem, not one per word
+    # (`words_at`: where to point, e.g. the handout's `language:` line for a script booklet cannot set).
+    yield " ".join(theme.words.values()), words_at or where
     for _, _, symbol in theme.palette.callouts.values():
         yield symbol, where
 
@@ -154,29 +179,160 @@ def render_prepared(p: Prepared, values: dict[str, str] | None = None, *, values
 
 
 def default_output(content: Path, variant: str = "booklet") -> Path:
-    """`<stem><suffix>.pdf` in the current folder, as the single commands name their files."""
+    """`<stem><suffix>.pdf` (a web page: `<stem><suffix>.html`) in the current folder, as the single commands
+    name their files."""
+    if variant in HTML_VARIANTS:
+        return Path(f"{content.stem}{HTML_VARIANTS[variant].suffix}.html")
     return Path(f"{content.stem}{VARIANTS[variant].suffix}.pdf")
 
 
-def build(content: Path, *, clinic: Path | None = None, variant: str = "booklet", paper: str = "a4",
-          values: dict[str, str] | None = None, output: Path | None = None,
-          assets: tuple[Path, ...] = (), tags: bool = True, pdfua: bool = False, strict: bool = False,
-          bleed: float = 0.0, marks: bool = False, today: dt.date | None = None, one_side: bool = False) -> Result:
-    """Validate, render and write one handout variant atomically. Returns what was written.
+# -- the web edition ------------------------------------------------------------------
+@dataclass(frozen=True)
+class HtmlVariant:
+    name: str
+    layouts: tuple[str, ...]  # the theme's layouts: type sizes, emphasis, colours, the layout's words
+    suffix: str
 
-    `strict`: warnings are refused as errors (nothing is written). `today`: the date the review date is
-    checked against (default: today)."""
-    target = output or default_output(content, variant)
-    for source in (content, clinic):  # `-o handout.yaml` must not replace the handout with a PDF
-        if source is not None and target.exists() and source.exists() and target.samefile(source):
+
+#: The web page (`booklet html`), standard and large print: not PDFs, so not in VARIANTS.
+HTML_VARIANTS: dict[str, HtmlVariant] = {
+    v.name: v for v in (
+        HtmlVariant("html", ("booklet",), ""),
+        HtmlVariant("large-print-html", ("booklet", "large-print"), "-large-print"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class HtmlResult:
+    html: str
+    notices: tuple[str, ...]
+    output: Path | None = None
+    #: As Result.warnings: an expired review date, clinic texts or layout words not in the handout's language.
+    warnings: tuple[Problem, ...] = ()
+    inputs: tuple[Path, ...] = ()
+
+
+def render_html(handout: m.Handout, clinic: m.Clinic, *, large_print: bool = False,
+                values: dict[str, str] | None = None, values_source: str = "--set") -> HtmlResult:
+    """One handout as a self-contained web page (booklet/html.py); `values` fill the placeholders. Writes nothing.
+
+    The browser sets the text, so the PDF's font and script checks do not apply (a handout in Arabic or
+    Hebrew is a page with `dir="rtl"`)."""
+    from .html import compose_html
+
+    values = values or {}
+    check_values(handout, values, values_source)
+    variant = HTML_VARIANTS["large-print-html" if large_print else "html"]
+    theme = theme_for(variant.layouts, PAPERS[0], clinic, handout.language)
+    printed, warnings = clinic_for_language(clinic, handout.language)
+    page = compose_html(handout, printed, theme, values, large_print=large_print)
+    return HtmlResult(page, theme.notices, warnings=(*words_warnings(handout), *warnings))
+
+
+def html(content: PathLike, *, clinic: PathLike | None = None, large_print: bool = False,
+         values: Mapping[str, str] | None = None, output: PathLike | None = None, assets: Iterable[PathLike] = (),
+         strict: bool = False, today: dt.date | None = None, text: str | bytes | None = None) -> HtmlResult:
+    """The handout as one self-contained, accessible web page: `result.html` (text). Writes nothing unless
+    `output` is given, then writes it atomically (UTF-8). Options as for `build`; bad input raises BookletError."""
+    content, clinic_path = Path(content), None if clinic is None else Path(clinic)
+    target = None if output is None else Path(output)
+    sources = (clinic_path,) if text is not None else (content, clinic_path)
+    for source in sources:  # `-o handout.yaml` must not replace the handout with a web page
+        if source is not None and target is not None and target.exists() and source.exists() \
+                and target.samefile(source):
             raise BookletError.at(str(target), f"the output would overwrite the input file {source}",
-                                  "give the PDF its own name, ending in .pdf")
-    handout, clinic_model = load(content, clinic, assets=assets)
-    prepared = prepare(handout, clinic_model, variant, paper)
-    result = render_prepared(prepared, values, tags=tags, pdfua=pdfua, bleed=bleed, marks=marks, one_side=one_side)
+                                  "give the web page its own name, ending in .html")
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    handout, clinic_model = load(content, clinic_path, assets=tuple(Path(a) for a in assets), data=data)
+    result = render_html(handout, clinic_model, large_print=large_print, values=dict(values or {}))
     overdue = review_overdue(handout, today or dt.date.today())
     warnings = (overdue, *result.warnings) if overdue else result.warnings
     if strict and warnings:
         raise BookletError([Problem(w.loc, w.message, w.hint) for w in warnings])
-    write_atomic(target, result.pdf)
-    return Result(result.pdf, result.pages, result.notices, target, warnings)
+    if target is not None:
+        write_atomic(target, result.html.encode("utf-8"))
+    inputs = input_files(handout, clinic_model) if data is None else input_files(handout, clinic_model)[1:]
+    return HtmlResult(result.html, result.notices, target, warnings, inputs)
+
+
+def build(content: PathLike, *, clinic: PathLike | None = None, variant: str = "booklet", paper: str = "a4",
+          values: Mapping[str, str] | None = None, output: PathLike | None = None,
+          assets: Iterable[PathLike] = (), tags: bool = True, pdfua: bool = False, strict: bool = False,
+          bleed: float = 0.0, marks: bool = False, today: dt.date | None = None, one_side: bool = False,
+          text: str | bytes | None = None) -> Result:
+    """Validate and render one handout variant: the PDF's bytes and page count. Writes nothing unless `output`
+    is given, then writes it atomically (a failed build leaves an existing file untouched).
+
+    `clinic`: the clinic profile (None: the neutral one; `find_clinic` finds the one a handout's folder has).
+    `values`: the {{ placeholder }} values. `strict`: warnings are refused as errors (nothing is written).
+    `today`: the date the review date is checked against (default: today). `text`: the handout's YAML itself,
+    read from elsewhere (standard input, a database); `content` then only names it in messages, and its
+    folder is where images are found. Bad input raises BookletError, and nothing else does."""
+    content, clinic_path = Path(content), None if clinic is None else Path(clinic)
+    target = None if output is None else Path(output)
+    sources = (clinic_path,) if text is not None else (content, clinic_path)
+    for source in sources:  # `-o handout.yaml` must not replace the handout with a PDF
+        if source is not None and target is not None and target.exists() and source.exists() \
+                and target.samefile(source):
+            raise BookletError.at(str(target), f"the output would overwrite the input file {source}",
+                                  "give the PDF its own name, ending in .pdf")
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    handout, clinic_model = load(content, clinic_path, assets=tuple(Path(a) for a in assets), data=data)
+    prepared = prepare(handout, clinic_model, variant, paper)
+    result = render_prepared(prepared, dict(values or {}), tags=tags, pdfua=pdfua, bleed=bleed, marks=marks,
+                             one_side=one_side)
+    overdue = review_overdue(handout, today or dt.date.today())
+    warnings = (overdue, *result.warnings) if overdue else result.warnings
+    if strict and warnings:
+        raise BookletError([Problem(w.loc, w.message, w.hint) for w in warnings])
+    if target is not None:
+        write_atomic(target, result.pdf)
+    inputs = input_files(handout, clinic_model) if data is None else input_files(handout, clinic_model)[1:]
+    return Result(result.pdf, result.pages, result.notices, target, warnings, inputs)
+
+
+def input_files(handout: m.Handout, clinic: m.Clinic) -> tuple[Path, ...]:
+    """The files a handout's PDF is made from, the handout first: a change to any of them changes the PDF."""
+    files = [handout.path]
+    if clinic.path is not None:
+        files.append(clinic.path)
+    files += [block.path for section in handout.sections for block in section.body if isinstance(block, m.Image)]
+    if clinic.logo is not None:
+        files.append(clinic.logo)
+    if clinic.fonts is not None:
+        f = clinic.fonts
+        files += [p for p in (f.regular, f.bold, f.italic, f.bold_italic) if p is not None]
+    return tuple(dict.fromkeys(files))
+
+
+def find_clinic(content: PathLike) -> Path | None:
+    """The clinic profile for a handout when none is named: `clinic.yaml` in the handout's folder or in its
+    nearest parent folder that has one (for `STDIN`, from the current folder); None when there is none.
+    The path is relative to the current folder when it lies inside it."""
+    folder = Path(content).absolute().parent
+    for candidate in (d / CLINIC_FILE for d in (folder, *folder.parents)):
+        try:
+            found = candidate.is_file()
+        except OSError:  # a folder above that may not be looked into
+            continue
+        if found:
+            try:
+                return candidate.relative_to(Path.cwd())
+            except ValueError:
+                return candidate
+    return None
+
+
+def check(content: PathLike | Sequence[PathLike], *, clinic: PathLike | None = None, today: dt.date | None = None,
+          max_grade: float | None = None, assets: Iterable[PathLike] = ()) -> list[Finding]:
+    """What `booklet check` reports, as `booklet.check.Finding`s in report order (each has path, line, col,
+    severity, rule, message, hint): one handout or a list of them. Writes nothing; a handout that cannot be
+    used is an error finding (rule `validation`), not an exception."""
+    # `from .check import`, not `from . import check`: the package's name `check` is this function.
+    from .check import DEFAULT_MAX_GRADE
+    from .check import check as check_handouts
+
+    paths = [Path(content)] if isinstance(content, (str, os.PathLike)) else [Path(c) for c in content]
+    return check_handouts(paths, None if clinic is None else Path(clinic), today,
+                          DEFAULT_MAX_GRADE if max_grade is None else max_grade, assets=tuple(Path(a) for a in assets))

@@ -23,6 +23,7 @@ row, line and column instead. Only the requested PDFs are written, atomically.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import multiprocessing
 import os
@@ -33,13 +34,13 @@ import time
 import traceback
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import api
-from .errors import BookletError, Loc, Problems
+from . import api, validate
+from .errors import BookletError, Loc, Problem, Problems
 from .model import Clinic, Handout
 from .output import write_atomic
 from .validate import PLACEHOLDER_NAME
@@ -218,6 +219,9 @@ class Outcome:
     personal: bool = False
     pid: int = 0  # the process that rendered it
     peak_rss_kb: int = 0  # that process's peak resident memory so far
+    #: What `build` would have warned about, as printed (file:line: warning: ...): about the handout,
+    #: the clinic profile or the layout, never a patient's values.
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -230,6 +234,8 @@ class Plan:
     refused: tuple[Outcome, ...]  # items that fail before any work (bad content, missing values, clashing names)
     out: Path
     combine: Path | None = None
+    #: Things to tell before the work starts (a content file skipped because it is the clinic profile).
+    notes: tuple[Problem, ...] = ()
 
     @property
     def total(self) -> int:
@@ -239,8 +245,10 @@ class Plan:
 def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequence[str] = ("booklet",),
          data: Path | None = None, name: str | None = None, paper: str = "a4", impose: bool = False,
          combine: Path | None = None, out: Path = Path("out"), assets: tuple[Path, ...] = (),
-         bleed: float = 0.0, marks: bool = False, one_side: bool = False) -> Plan:
-    """Check the options and inputs and list the jobs; BookletError when nothing can start."""
+         bleed: float = 0.0, marks: bool = False, one_side: bool = False,
+         values: Mapping[str, str] | None = None) -> Plan:
+    """Check the options and inputs and list the jobs; BookletError when nothing can start.
+    `values` (`--set`) fill placeholders in every copy; a CSV column of the same name is refused."""
     problems = Problems()
     if impose and (bleed or marks):
         problems.add(Loc("--impose"), "--impose makes sheets for an office printer, which cut away the bleed "
@@ -248,15 +256,26 @@ def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequ
     if not contents:
         problems.add(Loc("CONTENT"), "no content files given", "name one or more handout YAML files")
     for v in variants:
-        if v not in api.VARIANTS:
-            problems.add(Loc("--variant"), f"unknown variant '{v}'", "use one of: " + ", ".join(api.VARIANTS))
+        if v not in api.VARIANTS and v not in api.HTML_VARIANTS:
+            problems.add(Loc("--variant"), f"unknown variant '{v}'",
+                         "use one of: " + ", ".join((*api.VARIANTS, *api.HTML_VARIANTS)))
     if paper not in api.PAPERS:
         problems.add(Loc("--paper"), f"unknown paper '{paper}'", "use a4 or letter")
     problems.raise_if_any()
     variants = list(dict.fromkeys(variants))  # a repeated --variant makes one copy, not a clash
     contents = list(dict.fromkeys(Path(c) for c in contents))
+    # `booklet batch *.yaml --clinic clinic.yaml` in a clinic folder: the profile is not a handout.
+    notes = tuple(skipped_clinic(c) for c in contents if is_clinic_profile(c, clinic))
+    contents = [c for c in contents if not is_clinic_profile(c, clinic)]
+    if not contents:
+        raise BookletError.at("CONTENT", "the only content file given is the clinic profile",
+                              "name the handout YAML files too, like: booklet batch *.yaml --clinic clinic.yaml")
     patients = read_patients(Path(data)) if data is not None else None
     columns = patients.columns if patients else ()
+    shared = dict(values or {})
+    for column in (c for c in columns if c in shared):
+        problems.add(Loc("--set"), f"'{column}' is given with --set and is also a column of {data}",
+                     "keep one of them: --set for a value every copy shares, the column for one per row")
     template = name if name is not None else _default_name(patients, len(contents) * len(variants))
     _check_template(template, columns, name is not None)
     out = Path(out)
@@ -275,7 +294,7 @@ def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequ
             loaded[content] = exc
             continue
         for placeholder, loc in handout.placeholders.items():
-            if placeholder not in columns:
+            if placeholder not in columns and placeholder not in shared:
                 problems.add(Loc(str(data)), f"there is no column '{placeholder}', "
                              f"which {content.name} needs for {{{{ {placeholder} }}}} (used at {loc})",
                              f"add a '{placeholder}' column to the CSV's first line")
@@ -284,7 +303,7 @@ def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequ
     unprepared: dict[tuple[Path, str], BookletError] = {}  # (content, variant) that cannot be prepared
     for content in contents if patients is not None else ():
         for variant in variants:
-            if loaded[content] is None:
+            if loaded[content] is None and variant not in api.HTML_VARIANTS:  # a web page needs no preparing
                 try:
                     _prepared(content, clinic, variant, paper, assets)
                 except BookletError as exc:
@@ -305,7 +324,8 @@ def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequ
                 label = _label(content, variant, row, patients)
                 failure = loaded[content] or unprepared.get((content, variant))
                 if failure is None and row is not None and patients is not None:
-                    failure = _row_problem(row, patients, content, placeholders[content], template)
+                    failure = _row_problem(row, patients, content,
+                                           tuple(p for p in placeholders[content] if p not in shared), template)
                 output: Path | None = None
                 if failure is None:
                     fields = {"row": f"{row.number:0{width}d}" if row else "",
@@ -313,7 +333,8 @@ def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequ
                     if row is not None:
                         fields = {**row.values, **fields}
                     try:
-                        output = out / _file_name(template, fields, row, patients)
+                        output = out / _file_name(template, fields, row, patients,
+                                                  ".html" if variant in api.HTML_VARIANTS else ".pdf")
                     except BookletError as exc:
                         failure = exc
                 if output is not None:
@@ -330,12 +351,30 @@ def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequ
                     index, label, content, variant, output, clinic, paper, assets,
                     impose=impose and variant in FOLDED,
                     # Only the values this handout prints travel to the worker (and are checked for glyphs).
-                    values={k: row.values[k] for k in placeholders[content]} if row else None,
-                    values_source=f"{patients.path}:{row.line} (row {row.number}) column" if row and patients else "",
+                    values={k: row.values[k] if k in row.values else shared[k] for k in placeholders[content]}
+                    if row else shared or None,
+                    values_source=f"{patients.path}:{row.line} (row {row.number}) column" if row and patients
+                    else "--set" if shared else "",
                     personal=row is not None,
                     bleed=bleed, marks=marks, one_side=one_side,
                 ))
-    return Plan(tuple(jobs), tuple(refused), out, Path(combine) if combine is not None else None)
+    return Plan(tuple(jobs), tuple(refused), out, Path(combine) if combine is not None else None, notes)
+
+
+def is_clinic_profile(content: Path, clinic: Path | None) -> bool:
+    """Whether a content file named on the command line is the clinic profile given with --clinic."""
+    if clinic is None:
+        return False
+    try:
+        return content.samefile(clinic)
+    except OSError:
+        return False
+
+
+def skipped_clinic(content: Path) -> Problem:
+    """The note for a clinic profile met among the content files (a `*.yaml` in a clinic folder)."""
+    return Problem(Loc(str(content)), "skipped: this is the clinic profile in use, not a handout",
+                   severity="info")
 
 
 def _default_name(patients: PatientData | None, per_row: int) -> str:
@@ -404,7 +443,8 @@ def _row_problem(row: Row, patients: PatientData, content: Path, placeholders: t
     return None
 
 
-def _file_name(template: str, fields: dict[str, str], row: Row | None, patients: PatientData | None) -> str:
+def _file_name(template: str, fields: dict[str, str], row: Row | None, patients: PatientData | None,
+               extension: str = ".pdf") -> str:
     """The template filled in and made safe as one file name in the output folder."""
     name = _NAME_FIELD.sub(lambda mt: fields.get(mt.group(1), ""), template)
     name = unicodedata.normalize("NFC", name)
@@ -412,8 +452,8 @@ def _file_name(template: str, fields: dict[str, str], row: Row | None, patients:
     name = _UNSAFE_IN_NAME.sub("_", name)
     name = re.sub(r"\.{2,}", ".", name)  # no '..', so the name can never mean a parent folder
     name = name.strip(" .")  # no hidden files, no trailing dots (Windows drops them)
-    if name.lower().endswith(".pdf"):
-        name = name[:-4].rstrip(" .")
+    if name.lower().endswith(extension):
+        name = name[:-len(extension)].rstrip(" .")
     encoded = name.encode("utf-8")
     if len(encoded) > MAX_NAME_BYTES:
         name = encoded[:MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip(" .")
@@ -422,7 +462,7 @@ def _file_name(template: str, fields: dict[str, str], row: Row | None, patients:
         what = f"row {row.number}" if row else "this item"
         raise BookletError.at(where, f"the file name from --name is empty for {what}",
                               "use fields that have a value in every row, e.g. {{ row }}")
-    return name + ".pdf"
+    return name + extension
 
 
 def _clash(row: Row | None, patients: PatientData | None, other: str, output: Path, given: str | None) -> BookletError:
@@ -543,7 +583,8 @@ def run(batch: Plan, *, jobs: int | None = None, executor: Executor | None = Non
     if batch.combine is not None and interrupted:
         combine_error = f"{batch.combine}: error: the batch was interrupted, so the combined file was not written"
     elif batch.combine is not None:
-        combined, combine_error = _combine(batch.combine, [o for o in ordered if o.ok])
+        combined, combine_error = _combine(batch.combine, [o for o in ordered if o.ok and o.output is not None
+                                                           and o.output.suffix == ".pdf"])  # not web pages
     return BatchResult(ordered, batch.total, time.perf_counter() - started, interrupted, combined, combine_error)
 
 
@@ -617,12 +658,16 @@ def _prepared(content: Path, clinic: Path | None, variant: str, paper: str, asse
 
 def render_job(job: Job) -> Outcome:
     """Make one PDF (in whichever process runs this); never raises for bad input."""
+    if job.variant in api.HTML_VARIANTS:
+        return _web_page_job(job)
     try:
         prepared = _prepared(job.content, job.clinic, job.variant, job.paper, job.assets)
         # Without --data a handout's placeholders have no values: that fails here, with the usual message.
         result = api.render_prepared(prepared, job.values, values_source=job.values_source or "a CSV given with --data",
                                      bleed=job.bleed, marks=job.marks, one_side=job.one_side)
         pdf = result.pdf
+        overdue = validate.review_overdue(prepared.handout, dt.date.today())
+        warnings = tuple(str(w) for w in ((overdue,) if overdue else ()) + tuple(result.warnings))
         if job.impose:
             from .impose import impose_saddle_stitch
 
@@ -632,7 +677,23 @@ def render_job(job: Job) -> Outcome:
         return _done(job, error=str(exc))
     except Exception as exc:  # a bug: keep where it happened, but never a patient value
         return _done(job, error=_bug_report(job, exc))
-    return _done(job, output=job.output, pages=result.pages)
+    return _done(job, output=job.output, pages=result.pages, warnings=warnings)
+
+
+def _web_page_job(job: Job) -> Outcome:
+    """Make one web page (booklet/html.py), as render_job makes a PDF."""
+    try:
+        handout, clinic = _load(job.content, job.clinic, job.assets)
+        result = api.render_html(handout, clinic, large_print=job.variant == "large-print-html", values=job.values,
+                                 values_source=job.values_source or "a CSV given with --data")
+        overdue = validate.review_overdue(handout, dt.date.today())
+        warnings = tuple(str(w) for w in ((overdue,) if overdue else ()) + tuple(result.warnings))
+        _write(job, result.html.encode("utf-8"))
+    except BookletError as exc:
+        return _done(job, error=str(exc))
+    except Exception as exc:  # a bug: keep where it happened, but never a patient value
+        return _done(job, error=_bug_report(job, exc))
+    return _done(job, output=job.output, warnings=warnings)
 
 
 def _write(job: Job, pdf: bytes) -> None:
@@ -654,11 +715,12 @@ def _bug_report(job: Job, exc: Exception) -> str:
             + "".join(frames).rstrip())
 
 
-def _done(job: Job, *, output: Path | None = None, error: str | None = None, pages: int = 0) -> Outcome:
+def _done(job: Job, *, output: Path | None = None, error: str | None = None, pages: int = 0,
+          warnings: tuple[str, ...] = ()) -> Outcome:
     try:
         import resource
 
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
     except ImportError:  # pragma: no cover - not on Windows
         peak = 0
-    return Outcome(job.index, job.label, output, error, pages, job.personal, os.getpid(), peak)
+    return Outcome(job.index, job.label, output, error, pages, job.personal, os.getpid(), peak, warnings)

@@ -34,6 +34,8 @@ summary-fit      `summary` or `summary --large-print` would refuse the handout: 
 print-fit        `build` or `build --large-print` would refuse the handout (error; the command's message)
 build            what `build` and `summary` would warn about (warning; the command's message)
 placeholder      a {{ placeholder }} that needs a value when the handout is built (info)
+skipped          a content file that is the clinic profile given with --clinic (a `*.yaml` in a clinic
+                 folder) is not checked as a handout (info, at the file, no line)
 
 JSON output (`booklet check --format json`), version 1
 ------------------------------------------------------
@@ -81,6 +83,8 @@ from .errors import BookletError, Loc
 from .theme import MIN_TEXT_CONTRAST, Theme, contrast, readable_shade
 
 JSON_VERSION = 1
+#: The rule of the note for a content file that is the clinic profile in use (not checked as a handout).
+SKIPPED = "skipped"
 SEVERITIES = ("error", "warning", "info")
 #: SMOG grade 8 is the usual ceiling for patient information (a reading age of about 13).
 DEFAULT_MAX_GRADE = 8.0
@@ -135,6 +139,7 @@ class Finding:
 def check(paths: Sequence[Path], clinic: Path | None = None, today: dt.date | None = None,
           max_grade: float = DEFAULT_MAX_GRADE, *, assets: tuple[Path, ...] = ()) -> list[Finding]:
     """Findings for every handout in `paths` (and the clinic profile), in report order. Never raises BookletError."""
+    from .batch import is_clinic_profile, skipped_clinic
     from .validate import DEFAULT_CLINIC, read_clinic
 
     today = today or dt.date.today()
@@ -148,6 +153,11 @@ def check(paths: Sequence[Path], clinic: Path | None = None, today: dt.date | No
         if clinic is not None:
             found += clinic_colours(clinic_model, clinic)
     for path in paths:
+        if is_clinic_profile(path, clinic):
+            # `booklet check *.yaml --clinic clinic.yaml` in a clinic folder: checked as the clinic, above.
+            note = skipped_clinic(path)
+            found.append(Finding.at(note.loc, note.severity, SKIPPED, note.message, note.hint))
+            continue
         found += check_handout(path, clinic_model, today, max_grade, assets=assets)
     return _in_report_order(found)
 
@@ -378,10 +388,11 @@ def jargon(handout: m.Handout, places: Places) -> Iterator[Finding]:
                 continue
             reported.add(concept)
             headword = words.headword(concept)
+            everyday = words.everyday(concept)
             yield Finding.at(loc, "warning", "jargon",
                              f"'{written}' is a medical word many patients do not know, and no glossary explains it",
                              f"add '{headword[0].upper() + headword[1:]}: what it means' to a glossary block, "
-                             "or say it in everyday words")
+                             "or say it in everyday words" + (f": {everyday}" if everyday else ""))
 
 
 # -- governance --------------------------------------------------------------------------
@@ -548,6 +559,7 @@ def render_json(findings: Sequence[Finding]) -> str:
 def render_text(findings: Sequence[Finding], handouts: int) -> str:
     """One `path:line:col: severity: message [rule]` entry per finding, then a count line."""
     n = counts(findings)
+    handouts -= sum(f.rule == SKIPPED for f in findings)  # the clinic profile among the content files
     checked = f"checked {handouts} handout{'s' if handouts != 1 else ''}"
     if not findings:
         return f"{checked}: nothing to report"

@@ -1,14 +1,20 @@
 """The `booklet` command: a thin layer that turns options into one library call.
 
 Bad input (BookletError) is printed and exits 2 here, in one place; anything
-else is a bug and keeps its traceback (exit 1).
+else is a bug and keeps its traceback (exit 1). Everything said goes to stderr
+(stdout carries only a PDF written with `-o -`, or `check`'s report), through
+the Console: `-q` leaves out notes and "wrote" lines, never errors or warnings;
+`-v` adds timings; colour only on a terminal, never with NO_COLOR or --no-color.
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import re
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +23,96 @@ import click
 from . import __version__
 
 CONTENT = click.Path(path_type=Path, dir_okay=False)
+#: A content file, or `-` for YAML on standard input.
+CONTENT_OR_STDIN = click.Path(path_type=Path, dir_okay=False, allow_dash=True)
+PAPER = click.Choice(["a4", "letter"], case_sensitive=False)
+VARIANT_NAMES = ("booklet", "summary", "large-print", "large-print-summary")
+#: What `batch --variant` makes: the PDFs, and the web page (`booklet html`, `booklet html --large-print`).
+BATCH_VARIANT_NAMES = (*VARIANT_NAMES, "html", "large-print-html")
+
+
+class Console:
+    """How the command talks to the person at the terminal: on stderr, quietly or verbosely, in colour or not."""
+
+    def __init__(self) -> None:
+        self.quiet = False
+        self.verbose = False
+        self.color: bool | None = None  # --color/--no-color; None: decide from NO_COLOR and the terminal
+
+    @property
+    def colour(self) -> bool | None:
+        """For click.echo: False strips colour, None keeps it on a terminal only (https://no-color.org)."""
+        if self.color is not None:
+            return self.color
+        return False if os.environ.get("NO_COLOR") else None
+
+    def problem(self, text: str) -> None:
+        """Errors and warnings: always said, -q or not."""
+        click.echo(paint(text), err=True, color=self.colour)
+
+    def note(self, text: str) -> None:
+        self.info(f"note: {text}")
+
+    def info(self, text: str) -> None:
+        """Located notes (`file: info: ...`): left out with -q."""
+        if not self.quiet:
+            click.echo(paint(text), err=True, color=self.colour)
+
+    def say(self, text: str) -> None:
+        """What was done ("wrote ..."): left out with -q."""
+        if not self.quiet:
+            click.echo(text, err=True)
+
+    def detail(self, text: str) -> None:
+        """Timings and such: only with -v."""
+        if self.verbose:
+            click.echo(text, err=True)
+
+    def report(self, text: str) -> None:
+        """A command's own output on stdout (check's findings), coloured like problems."""
+        click.echo(paint(text), color=self.colour)
+
+
+_SEVERITY = re.compile(r"^(?:(?P<where>[^\n]*?): )?(?P<severity>error|warning|info|note):(?= )", re.MULTILINE)
+_HINT = re.compile(r"^(  hint:)", re.MULTILINE)
+_STYLES: dict[str, dict[str, Any]] = {"error": {"fg": "red", "bold": True}, "warning": {"fg": "magenta", "bold": True},
+                                      "info": {"fg": "cyan"}, "note": {"fg": "cyan"}}
+
+
+def paint(text: str) -> str:
+    """`file:line:col: error: ...` with the place in bold and the severity in colour (as compilers do)."""
+    def severity(mt: re.Match[str]) -> str:
+        where = click.style(mt["where"], bold=True) + ": " if mt["where"] else ""
+        return where + click.style(mt["severity"], **_STYLES[mt["severity"]]) + ":"
+
+    return _HINT.sub(lambda mt: click.style(mt[1], fg="green"), _SEVERITY.sub(severity, text))
+
+
+def console() -> Console:
+    ctx = click.get_current_context()
+    found = ctx.ensure_object(Console)
+    if found.quiet and found.verbose:
+        raise click.UsageError("give -q (quiet) or -v (verbose), not both")
+    return found
+
+
+def _set_console(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    if value is not None and value is not False:  # not given here (it may have been given before the command)
+        setattr(ctx.ensure_object(Console), param.name or "", value)
+
+
+def console_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """-q, -v and --color/--no-color, before the command (`booklet -q build ...`) or after it."""
+    for option in reversed([
+        click.option("-q", "--quiet", is_flag=True, default=None, expose_value=False, callback=_set_console,
+                     help="Say only errors and warnings: no notes, no 'wrote' lines."),
+        click.option("-v", "--verbose", is_flag=True, default=None, expose_value=False, callback=_set_console,
+                     help="Also say how long the work took."),
+        click.option("--color/--no-color", "color", default=None, expose_value=False, callback=_set_console,
+                     help="Colour errors and warnings. Default: on a terminal, unless NO_COLOR is set."),
+    ]):
+        func = option(func)
+    return func
 
 
 def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -26,28 +122,64 @@ def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from .errors import BookletError
 
+        say = console()  # refuses -q with -v before any work
         try:
             return func(*args, **kwargs)
         except BookletError as exc:
-            click.echo(str(exc), err=True)
+            say.problem(str(exc))
             sys.exit(2)
 
     return wrapper
 
 
+def clinic_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--no-clinic", is_flag=True,
+                        help="Use the neutral profile (no logo, calm blue), not a clinic.yaml found near the "
+                             "handout.")(func)
+    return click.option("--clinic", type=CONTENT,
+                        help="Clinic profile YAML (logo, colours, contact details). Default: clinic.yaml in the "
+                             "handout's folder or the nearest folder above it that has one.")(func)
+
+
+def _clinic_for(contents: Sequence[Path], clinic: Path | None, no_clinic: bool) -> Path | None:
+    """The clinic profile to use: --clinic, none with --no-clinic, else the clinic.yaml nearest the handouts."""
+    from .api import STDIN, find_clinic
+    from .errors import BookletError
+
+    if clinic is not None and no_clinic:
+        raise BookletError.at("--no-clinic", "--clinic and --no-clinic cannot both be given", "keep one of them")
+    if clinic is not None or no_clinic:
+        return clinic
+    found = list(dict.fromkeys(find_clinic(c) for c in contents))
+    if len(found) > 1:
+        named = ", ".join(str(f) if f else "none" for f in found)
+        raise BookletError.at("--clinic", f"the handouts are in folders with different clinic profiles ({named})",
+                              "name one with --clinic FILE (or --no-clinic for none), or run booklet once "
+                              "per folder")
+    chosen = found[0] if found else None
+    if chosen is not None:
+        folder = "the current folder" if contents[0] == STDIN else "the handout's folder"
+        if chosen.absolute().parent != Path(contents[0]).absolute().parent:
+            folder = f"a folder above {folder}"
+        console().note(f"using the clinic profile {chosen} from {folder} (--clinic FILE or --no-clinic to "
+                       "choose another)")
+    return chosen
+
+
 def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed([
-        click.option("--clinic", type=CONTENT, help="Clinic profile YAML (logo, colours, contact details)."),
-        click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
+        click.option("--paper", type=PAPER, default="a4", show_default=True,
                      help="Printer paper: a4 folds to A5 pages, letter to half-letter."),
         click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
                      help="Fill a {{ KEY }} placeholder with plain text. Repeatable."),
         click.option("--assets", type=click.Path(path_type=Path, file_okay=False), multiple=True,
                      help="Another folder images may come from (besides the content file's own)."),
-        click.option("-o", "--output", type=click.Path(path_type=Path), help="Output PDF file."),
+        click.option("-o", "--output", type=click.Path(path_type=Path, allow_dash=True),
+                     help="Output PDF file; - writes it to standard output. Default: in the current folder, "
+                          "named after the handout (see README)."),
     ]):
         func = option(func)
-    return func
+    return clinic_options(func)
 
 
 def tagging_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -68,79 +200,264 @@ def print_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="booklet")
+@click.version_option(__version__, "-V", "--version", prog_name="booklet")
+@console_options
 def main() -> None:
-    """Print-ready patient information from YAML: booklets, one-sheet summaries, large print."""
+    """Print-ready patient information from YAML: booklets, one-sheet summaries, large print.
+
+    Without --clinic, the clinic.yaml in the handout's folder (or the nearest folder
+    above it) is used. Errors and warnings go to stderr as file:line:column.
+    """
 
 
-def _build(content: Path, clinic: Path | None, paper: str, settings: tuple[str, ...], assets: tuple[Path, ...],
-           output: Path | None, variant: str, *, tags: bool = True, pdfua: bool = False,
+def _read_content(content: Path) -> tuple[Path, bytes | None]:
+    """The content file to name in messages and, for `-`, the YAML read from standard input."""
+    from .api import STDIN
+    from .errors import BookletError
+
+    if str(content) != "-":
+        return content, None
+    stream = sys.stdin.buffer
+    if stream.isatty():
+        raise BookletError.at(STDIN, "nothing was piped in: '-' reads the handout from standard input",
+                              "give the handout's file name, or pipe it in: "
+                              "cat handout.yaml | booklet build - -o out.pdf")
+    return STDIN, stream.read()
+
+
+def _output_for(content: Path, output: Path | None, variant: str, what: str = "PDF") -> Path | None:
+    """Where to write the PDF (or the web page): -o, else `<stem>.pdf` as the commands name it; None for
+    standard output (-o -)."""
+    from .api import STDIN, default_output
+    from .errors import BookletError
+
+    ext = "html" if what == "web page" else "pdf"
+    if output is not None and str(output) == "-":
+        if sys.stdout.isatty() and ext == "pdf":
+            raise BookletError.at("-o -", "the PDF would be written to the terminal",
+                                  "send it into a file or a program: ... -o - > handout.pdf")
+        return None
+    if output is not None:
+        return output
+    if content == STDIN:
+        raise BookletError.at("-o", f"a handout read from standard input has no file name to name the {what} after",
+                              f"give -o FILE.{ext}, or -o - to write the {what} to standard output")
+    return default_output(content, variant)
+
+
+def _build(content: Path, clinic: Path | None, no_clinic: bool, paper: str, settings: tuple[str, ...],
+           assets: tuple[Path, ...], output: Path | None, variant: str, *, tags: bool = True, pdfua: bool = False,
            strict: bool = False, bleed: str | None = None, marks: bool = False, one_side: bool = False) -> None:
     from .api import build
     from .bleed import parse_bleed
     from .validate import parse_set_options
 
+    say = console()
+    start = time.perf_counter()
+    content, text = _read_content(content)
+    clinic = _clinic_for([content], clinic, no_clinic)
+    target = _output_for(content, output, variant)
     result = build(content, clinic=clinic, variant=variant, paper=paper, values=parse_set_options(settings),
-                   output=output, assets=assets, tags=tags, pdfua=pdfua, strict=strict,
-                   bleed=parse_bleed(bleed), marks=marks, one_side=one_side)
+                   output=target, assets=assets, tags=tags, pdfua=pdfua, strict=strict,
+                   bleed=parse_bleed(bleed), marks=marks, one_side=one_side, text=text)
+    if target is None:
+        stdout = sys.stdout.buffer
+        stdout.write(result.pdf)
+        stdout.flush()
     for notice in result.notices:
-        click.echo(f"note: {notice}", err=True)
+        say.note(notice)
     for warning in result.warnings:
-        click.echo(str(warning), err=True)
-    click.echo(f"wrote {result.output} ({result.pages} page{'s' if result.pages != 1 else ''})", err=True)
+        say.problem(str(warning))
+    where = "the PDF to standard output" if target is None else str(target)
+    say.say(f"wrote {where} ({_pages(result.pages)})")
+    say.detail(f"took {time.perf_counter() - start:.2f} s")
+
+
+def _pages(n: int) -> str:
+    return f"{n} page{'s' if n != 1 else ''}"
 
 
 @main.command()
-@click.argument("content", type=CONTENT)
+@click.argument("content", type=CONTENT_OR_STDIN)
 @common_options
 @click.option("--large-print", is_flag=True, help="Large print: A4/Letter pages, 18 pt text, nothing under 16 pt.")
 @tagging_options
 @print_options
+@console_options
 @reports_errors
-def build(content: Path, clinic: Path | None, paper: str, settings: tuple[str, ...], assets: tuple[Path, ...],
-          output: Path | None, large_print: bool, no_tags: bool, pdfua: bool, strict: bool, bleed: str | None,
-          marks: bool) -> None:
-    """Build a folded patient booklet from CONTENT.yaml.
+def build(content: Path, clinic: Path | None, no_clinic: bool, paper: str, settings: tuple[str, ...],
+          assets: tuple[Path, ...], output: Path | None, large_print: bool, no_tags: bool, pdfua: bool, strict: bool,
+          bleed: str | None, marks: bool) -> None:
+    """Build a folded patient booklet from CONTENT.yaml (- reads it from standard input).
 
     \b
     Example:
       booklet build content/metastatic-breast-cancer.yaml \\
           --clinic content/clinics/riverside/clinic.yaml -o booklet.pdf
+      cat handout.yaml | booklet build - -o - > handout.pdf
     """
-    _build(content, clinic, paper, settings, assets, output, "large-print" if large_print else "booklet",
+    _build(content, clinic, no_clinic, paper, settings, assets, output,
+           "large-print" if large_print else "booklet",
            tags=not no_tags, pdfua=pdfua, strict=strict, bleed=bleed, marks=marks)
 
 
 @main.command()
-@click.argument("content", type=CONTENT)
+@click.argument("content", type=CONTENT_OR_STDIN)
 @common_options
 @click.option("--large-print", is_flag=True, help="Large print summary: 18 pt text, nothing under 16 pt.")
 @click.option("--one-side", is_flag=True,
               help="Use the front of the sheet only: refused, saying how far over, when the summary needs the back.")
 @tagging_options
 @print_options
+@console_options
 @reports_errors
-def summary(content: Path, clinic: Path | None, paper: str, settings: tuple[str, ...], assets: tuple[Path, ...],
-            output: Path | None, large_print: bool, one_side: bool, no_tags: bool, pdfua: bool, strict: bool,
-            bleed: str | None, marks: bool) -> None:
+def summary(content: Path, clinic: Path | None, no_clinic: bool, paper: str, settings: tuple[str, ...],
+            assets: tuple[Path, ...], output: Path | None, large_print: bool, one_side: bool, no_tags: bool,
+            pdfua: bool, strict: bool, bleed: str | None, marks: bool) -> None:
     """Build a summary of CONTENT.yaml on one sheet: the front, and the back when the front is not enough.
 
     Urgent and warning callouts are printed whole, the urgent ones on the front. A summary
     that needs more than the sheet (or, with --one-side, more than the front) is refused,
-    saying how far over it is.
+    saying how far over it is. - reads the handout from standard input.
 
     \b
     Example:
       booklet summary content/metastatic-breast-cancer.yaml --clinic clinic.yaml
     """
-    _build(content, clinic, paper, settings, assets, output, "large-print-summary" if large_print else "summary",
+    _build(content, clinic, no_clinic, paper, settings, assets, output,
+           "large-print-summary" if large_print else "summary",
            tags=not no_tags, pdfua=pdfua, strict=strict, bleed=bleed, marks=marks, one_side=one_side)
+
+
+@main.command("html")
+@click.argument("content", type=CONTENT_OR_STDIN)
+@clinic_options
+@click.option("--large-print", is_flag=True, help="Large print: 18 pt (24 px) body text, emphasis in bold.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="Fill a {{ KEY }} placeholder with plain text. Repeatable.")
+@click.option("--assets", type=click.Path(path_type=Path, file_okay=False), multiple=True,
+              help="Another folder images may come from (besides the content file's own).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, allow_dash=True),
+              help="Output HTML file; - writes it to standard output. Default: <stem>.html in the current folder.")
+@click.option("--strict", is_flag=True, help="Refuse to write the page when there are warnings (exit 2).")
+@console_options
+@reports_errors
+def html_page(content: Path, clinic: Path | None, no_clinic: bool, large_print: bool, settings: tuple[str, ...],
+              assets: tuple[Path, ...], output: Path | None, strict: bool) -> None:
+    """Make CONTENT.yaml one self-contained, accessible web page (- reads it from standard input).
+
+    Semantic HTML from the same content and clinic profile as the PDFs: pictures and
+    the logo inside the file, no script, nothing loaded from anywhere, a print stylesheet.
+
+    \b
+    Example:
+      booklet html content/metastatic-breast-cancer.yaml --clinic clinic.yaml -o leaflet.html
+    """
+    from .api import html
+    from .validate import parse_set_options
+
+    say = console()
+    start = time.perf_counter()
+    content, text = _read_content(content)
+    clinic = _clinic_for([content], clinic, no_clinic)
+    target = _output_for(content, output, "large-print-html" if large_print else "html", "web page")
+    result = html(content, clinic=clinic, large_print=large_print, values=parse_set_options(settings),
+                  output=target, assets=assets, strict=strict, text=text)
+    if target is None:
+        click.echo(result.html, nl=False)
+    for notice in result.notices:
+        say.note(notice)
+    for warning in result.warnings:
+        say.problem(str(warning))
+    say.say(f"wrote {'the page to standard output' if target is None else target}")
+    say.detail(f"took {time.perf_counter() - start:.2f} s")
+
+
+@main.command()
+@click.argument("content", type=CONTENT)
+@clinic_options
+@click.option("--variant", type=click.Choice(VARIANT_NAMES, case_sensitive=False), default="booklet",
+              show_default=True, help="What to make: as build, summary, build --large-print, summary --large-print.")
+@click.option("--paper", type=PAPER, default="a4", show_default=True,
+              help="Printer paper: a4 folds to A5 pages, letter to half-letter.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="Fill a {{ KEY }} placeholder with plain text. Repeatable.")
+@click.option("--assets", type=click.Path(path_type=Path, file_okay=False), multiple=True,
+              help="Another folder images may come from (besides the content file's own).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Output PDF file. Default: named as build and summary name it.")
+@click.option("--open", "open_", is_flag=True, help="Open the PDF once, after the first good build, in the "
+              "system's PDF viewer (which reloads it by itself after each rebuild).")
+@console_options
+@reports_errors
+def watch(content: Path, clinic: Path | None, no_clinic: bool, variant: str, paper: str, settings: tuple[str, ...],
+          assets: tuple[Path, ...], output: Path | None, open_: bool) -> None:
+    """Build CONTENT.yaml, then build it again each time you save it, the clinic profile or a picture it uses.
+
+    A save with a mistake prints the error and leaves the last good PDF as it was. Keep
+    the PDF open in a viewer that reloads changed files (most do). Stop with Ctrl-C.
+
+    \b
+    Example:
+      booklet watch handout.yaml --open
+    """
+    from .api import build as build_pdf
+    from .errors import BookletError
+    from .validate import parse_set_options
+    from .watch import rebuilds
+
+    say = console()
+    if output is not None and str(output) == "-":
+        raise BookletError.at("-o -", "watch writes a file, which PDF viewers reload after each build",
+                              "give -o FILE.pdf, or leave -o out for the usual name")
+    clinic = _clinic_for([content], clinic, no_clinic)
+    target = _output_for(content, output, variant)
+    assert target is not None
+    values = parse_set_options(settings)
+
+    def make() -> Any:
+        return build_pdf(content, clinic=clinic, variant=variant, paper=paper, values=values, output=target,
+                         assets=assets)
+
+    opened = False
+    say.say(f"watching {content}{f' and {clinic}' if clinic else ''} and the pictures it uses; stop with Ctrl-C")
+    try:
+        for rebuild in rebuilds(make, [content, *([clinic] if clinic else [])]):
+            why = f" after a change to {', '.join(_shown(p) for p in rebuild.changed)}" if rebuild.changed else ""
+            stamp = time.strftime("%H:%M:%S")
+            if rebuild.error is not None:
+                say.problem(str(rebuild.error))
+                kept = f"; {target} is the last good one" if target.exists() else ""
+                say.problem(f"{stamp} not rebuilt{why}{kept}. Waiting for the next save.")
+                continue
+            result = rebuild.result
+            assert result is not None
+            for notice in result.notices:
+                say.note(notice)
+            for warning in result.warnings:
+                say.problem(str(warning))
+            say.say(f"{stamp} wrote {target} ({_pages(result.pages)}) in {rebuild.seconds:.2f} s{why}")
+            if open_ and not opened:
+                opened = True
+                if click.launch(str(target)) != 0:
+                    say.note(f"could not open {target}: open it in your PDF viewer")
+    except KeyboardInterrupt:
+        say.say("stopped watching")
+
+
+def _shown(path: Path) -> str:
+    """A path as short as it can be said: relative to the current folder when it is inside it."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 @main.command()
 @click.argument("source", type=CONTENT)
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Imposed PDF to write.")
 @click.option("--marks", is_flag=True, help="Add fold marks at the centre of each sheet.")
+@console_options
 @reports_errors
 def impose(source: Path, output: Path, marks: bool) -> None:
     """Put booklet pages two to a sheet in saddle-stitch order, for duplex printing.
@@ -154,76 +471,90 @@ def impose(source: Path, output: Path, marks: bool) -> None:
     from .impose import impose_file
 
     impose_file(source, output, marks=marks)
-    click.echo(f"wrote {output}", err=True)
+    console().say(f"wrote {output}")
 
 
 @main.command()
 @click.argument("contents", metavar="CONTENT.yaml...", nargs=-1, required=True, type=CONTENT)
-@click.option("--clinic", type=CONTENT, help="Clinic profile YAML: its colours are checked too.")
-@click.option("--format", "format_", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people; json for programs (shape documented in booklet/check.py).")
+@clinic_options
+@click.option("--format", "format_", type=click.Choice(["text", "json"], case_sensitive=False), default="text",
+              show_default=True, help="text for people; json for programs (shape documented in booklet/check.py).")
 @click.option("--strict", is_flag=True, help="Fail on warnings too (exit 1), for CI.")
 @click.option("--max-grade", type=click.FloatRange(1, 20), default=8.0, show_default=True, metavar="N",
               help="Highest SMOG reading grade for English text before a warning.")
 @click.option("--assets", type=click.Path(path_type=Path, file_okay=False), multiple=True,
               help="Another folder images may come from (besides the content file's own).")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), hidden=True, help="Check as if on this date (tests).")
+@console_options
 @reports_errors
-def check(contents: tuple[Path, ...], clinic: Path | None, format_: str, strict: bool, max_grade: float,
-          assets: tuple[Path, ...], today: Any) -> None:
+def check(contents: tuple[Path, ...], clinic: Path | None, no_clinic: bool, format_: str, strict: bool,
+          max_grade: float, assets: tuple[Path, ...], today: Any) -> None:
     """Check handouts before printing: plain language, review dates, sources, images, colours, fit.
 
     Writes no PDF. Each finding says file:line:column, how serious it is (error,
     warning or info), what to change and the rule's name. Exit 2 when there are
-    errors, 1 with --strict when there are warnings, else 0.
+    errors, 1 with --strict when there are warnings, else 0. With -q, info findings
+    are left out.
 
     \b
     Example:
-      booklet check content/*.yaml --clinic clinic.yaml
+      booklet check *.yaml --clinic clinic.yaml
     """
     from .check import check as check_handouts
     from .check import counts, render_json, render_text
 
+    say = console()
+    start = time.perf_counter()
+    clinic = _clinic_for(contents, clinic, no_clinic)
     findings = check_handouts(contents, clinic, today.date() if today else None, max_grade, assets=assets)
-    click.echo(render_json(findings) if format_ == "json" else render_text(findings, len(contents)))
+    if say.quiet:
+        findings = [f for f in findings if f.severity != "info"]
+    if format_ == "json":
+        click.echo(render_json(findings))
+    else:
+        say.report(render_text(findings, len(contents)))
+    say.detail(f"took {time.perf_counter() - start:.2f} s")
     n = counts(findings)
     sys.exit(2 if n["error"] else 1 if strict and n["warning"] else 0)
 
 
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@console_options
 @reports_errors
 def init(folder: Path) -> None:
     """Start a clinic folder: a commented clinic.yaml, a placeholder logo, an example handout and a README.
 
-    Never overwrites a file: if any of them exists, nothing is written.
+    Never overwrites a file: if any of them exists, nothing is written. Handouts in the
+    folder use its clinic.yaml without --clinic.
 
     \b
     Example:
-      booklet init my-clinic && cd my-clinic && booklet check blood-test.yaml --clinic clinic.yaml
+      booklet init my-clinic && cd my-clinic && booklet check *.yaml
     """
     from .starter import create_starter
 
+    say = console()
     for path in create_starter(folder):
-        click.echo(f"wrote {path}", err=True)
-    click.echo(f"next: read {folder / 'README.md'}", err=True)
-
-
-VARIANT_NAMES = ("booklet", "summary", "large-print", "large-print-summary")
+        say.say(f"wrote {path}")
+    say.say(f"next: read {folder / 'README.md'}")
 
 
 @main.command()
 @click.argument("contents", metavar="CONTENT.yaml...", nargs=-1, required=True, type=CONTENT)
-@click.option("--clinic", type=CONTENT, help="Clinic profile YAML (logo, colours, contact details).")
-@click.option("--variant", "variants", multiple=True, type=click.Choice(VARIANT_NAMES), default=("booklet",),
-              show_default=True, help="What to make of each handout. Repeatable.")
+@clinic_options
+@click.option("--variant", "variants", multiple=True, type=click.Choice(BATCH_VARIANT_NAMES, case_sensitive=False),
+              default=("booklet",), show_default=True,
+              help="What to make of each handout (html: the web page, as booklet html). Repeatable.")
 @click.option("--data", type=click.Path(path_type=Path, dir_okay=False), metavar="PATIENTS.csv",
               help="One personalised copy per row; each column fills the {{ column }} placeholders.")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="Fill a {{ KEY }} placeholder in every copy (not a CSV column too). Repeatable.")
 @click.option("--name", "name", metavar="TEMPLATE",
               help="File name for each copy, e.g. '{{ patient_id }}-{{ stem }}'. Fields: CSV columns, "
                    "{{ row }}, {{ stem }} (the single commands' name), {{ variant }}. "
                    "Default: the row number (with --data), else the single commands' name.")
-@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
+@click.option("--paper", type=PAPER, default="a4", show_default=True,
               help="Printer paper: a4 folds to A5 pages, letter to half-letter.")
 @click.option("--impose", is_flag=True, help="Put each booklet's pages on printer sheets in saddle-stitch order.")
 @click.option("--combine", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
@@ -236,14 +567,17 @@ VARIANT_NAMES = ("booklet", "summary", "large-print", "large-print-summary")
 @click.option("--one-side", is_flag=True,
               help="Summaries on the front of the sheet only: refused when one needs the back.")
 @print_options
+@console_options
 @reports_errors
-def batch(contents: tuple[Path, ...], clinic: Path | None, variants: tuple[str, ...], data: Path | None,
-          name: str | None, paper: str, impose: bool, combine: Path | None, jobs: int | None, out: Path,
-          assets: tuple[Path, ...], one_side: bool, bleed: str | None, marks: bool) -> None:
+def batch(contents: tuple[Path, ...], clinic: Path | None, no_clinic: bool, variants: tuple[str, ...],
+          data: Path | None, settings: tuple[str, ...], name: str | None, paper: str, impose: bool,
+          combine: Path | None, jobs: int | None, out: Path, assets: tuple[Path, ...], one_side: bool,
+          bleed: str | None, marks: bool) -> None:
     """Make many PDFs at once: every CONTENT.yaml in every --variant, or one copy per patient with --data.
 
     One failing item never stops the others. Exit 0 when all were written, 1 when any
     failed, 2 when nothing could start, 130 when stopped with Ctrl-C (finished PDFs are kept).
+    With -q only failures are reported.
 
     \b
     Examples:
@@ -252,24 +586,32 @@ def batch(contents: tuple[Path, ...], clinic: Path | None, variants: tuple[str, 
     """
     from .batch import plan, run
     from .bleed import parse_bleed
+    from .validate import parse_set_options
 
+    say = console()
+    clinic = _clinic_for(contents, clinic, no_clinic)
     work = plan(list(contents), clinic=clinic, variants=variants, data=data, name=name, paper=paper,
                 impose=impose, combine=combine, out=out, assets=assets, bleed=parse_bleed(bleed), marks=marks,
-                one_side=one_side)
-    show = _BatchProgress(sys.stderr.isatty())
+                one_side=one_side, values=parse_set_options(settings))
+    for note in work.notes:  # a content file skipped because it is the clinic profile (booklet/batch.py)
+        say.info(str(note))
+    show = _BatchProgress(sys.stderr.isatty() and not say.quiet, quiet=say.quiet)
     result = run(work, jobs=jobs, on_progress=show)
     show.finish()
-    sys.exit(_batch_report(result, work.out))
+    sys.exit(_batch_report(result, work.out, quiet=say.quiet))
 
 
 class _BatchProgress:
     """A live line (done/total, failures, time left) on a terminal; one plain line per item otherwise."""
 
-    def __init__(self, live: bool) -> None:
+    def __init__(self, live: bool, *, quiet: bool = False) -> None:
         self.live = live
+        self.quiet = quiet  # -q: nothing per item (failures are listed at the end)
         self.drawn = False
 
     def __call__(self, p: Any) -> None:
+        if self.quiet:
+            return
         if self.live:
             left = p.seconds_left
             eta = f", {int(left) // 60}:{int(left) % 60:02d} left" if left is not None and p.done < p.total else ""
@@ -287,18 +629,28 @@ class _BatchProgress:
             click.echo("", err=True)
 
 
-def _batch_report(result: Any, out: Path) -> int:
-    """Print the summary: counts, then each failure (identical messages once); returns the exit code."""
+def _batch_report(result: Any, out: Path, *, quiet: bool = False) -> int:
+    """Print the summary: counts, then each failure (identical messages once); returns the exit code.
+    With -q the counts only when something failed."""
     written, failed = len(result.written), len(result.failed)
-    click.echo(f"{written} written, {failed} failed ({result.elapsed:.1f} s); PDFs in {out}", err=True)
+    if not quiet or failed or result.combine_error or result.interrupted:
+        click.echo(f"{written} written, {failed} failed ({result.elapsed:.1f} s); PDFs in {out}", err=True)
+    warned: dict[str, int] = {}  # each warning once, however many copies it concerns
+    for o in result.written:
+        for w in o.warnings:
+            warned[w] = warned.get(w, 0) + 1
+    for w, count in warned.items():
+        more = f" ({count} files)" if count > 1 else ""
+        console().problem(w.replace(": warning: ", f": warning{more}: ", 1) if more else w)
     seen: dict[str, list[str]] = {}
     for o in result.failed:
         seen.setdefault(o.error or "", []).append(o.label)
     for error, labels in seen.items():
         more = f" (and {len(labels) - 1} more with the same error)" if len(labels) > 1 else ""
-        click.echo(f"failed: {labels[0]}{more}\n  " + error.replace("\n", "\n  "), err=True)
-    if result.combined is not None:
-        click.echo(f"combined {written} cop{'ies' if written != 1 else 'y'} into {result.combined}", err=True)
+        console().problem(f"failed: {labels[0]}{more}\n  " + error.replace("\n", "\n  "))
+    if result.combined is not None and not quiet:
+        pdfs = sum(1 for o in result.written if o.output is not None and o.output.suffix == ".pdf")  # not web pages
+        click.echo(f"combined {pdfs} cop{'ies' if pdfs != 1 else 'y'} into {result.combined}", err=True)
     if result.combine_error:
         click.echo(f"not combined: {result.combine_error}", err=True)
     if result.interrupted:

@@ -277,14 +277,20 @@ class Composer:
         self.styles = Styles(self.theme, self.fonts, self.handout.language)
 
     # -- text ------------------------------------------------------------------
-    def para(self, text: str, style: ParagraphStyle, width: float | None = None) -> Paragraph:
-        """`width`: the narrowest the paragraph may be set (default: a safe share of the frame)."""
+    def para(self, text: str, style: ParagraphStyle, width: float | None = None, links: bool = True) -> Paragraph:
+        """`width`: the narrowest the paragraph may be set (default: a safe share of the frame);
+        `links`: its web and e-mail addresses and phone numbers are live links."""
         plain = tx.plain(text, self.values)
         style = self.unhyphenated_if_too_long(plain, style, width)
         markup = tx.markup(text, self.values, self.theme.emphasis)
         if style.hyphenationLang:
             markup = tx.no_hyphens_in_bold(markup)
-        return self.with_addresses(Paragraph(markup, style), plain)
+        return self.with_addresses(Paragraph(self.linked(markup) if links else markup, style), plain)
+
+    @staticmethod
+    def linked(markup: str) -> str:
+        """Markup with its web and e-mail addresses and phone numbers as live links (in Link elements when tagged)."""
+        return tagging.link_marks(tx.with_links(markup))
 
     def with_addresses(self, para: Paragraph, plain: str, loc: Loc | None = None) -> Paragraph:
         """Note the addresses in the text, so that one too long for its line is refused, not broken."""
@@ -315,8 +321,8 @@ class Composer:
 
     def literal(self, text: str, style: ParagraphStyle, loc: Loc | None = None) -> Paragraph:
         """A paragraph of layout text or clinic text: escaped, no emphasis marks."""
-        return self.with_addresses(Paragraph(tx.escape_text(text), self.unhyphenated_if_too_long(text, style, None)),
-                                   text, loc)
+        return self.with_addresses(Paragraph(self.linked(tx.escape_text(text)),
+                                             self.unhyphenated_if_too_long(text, style, None)), text, loc)
 
     def grid(self, data: Sequence[Sequence[object]], widths: list[float], commands: list[tuple], **kw: object) -> Table:
         """A ReportLab table whose cell font is ours (its default would be Helvetica)."""
@@ -489,8 +495,8 @@ class Composer:
         p = self.theme.palette
         out: list[Flowable] = []
         for row in b.rows:
-            rows = [[Paragraph(f"<b>{tx.markup(col, self.values, self.theme.emphasis)}:</b> "
-                               f"{tx.markup(cell, self.values, self.theme.emphasis)}",
+            rows = [[Paragraph(self.linked(f"<b>{tx.markup(col, self.values, self.theme.emphasis)}:</b> "
+                                           f"{tx.markup(cell, self.values, self.theme.emphasis)}"),
                                self.unhyphenated_if_too_long(tx.plain(f"{col} {cell}", self.values), s.cell, None))]
                     for col, cell in zip(b.columns, row, strict=False)]
             out.append(self.box(rows, p.rule, tint(p.primary, 0.06)))
@@ -654,11 +660,15 @@ class Composer:
         s = self.styles
         number_width = s.toc.fontSize * 2.6
         rows = []
-        toc = tagging.Tag("TOC", group=True)  # TOC > TOCI (the heading's text and its page number)
-        for form, _key, text in self.headings:
+        toc = tagging.Tag("TOC", group=True)  # TOC > TOCI > Link to the section (its heading and page number)
+        for form, key, text in self.headings:
             entry = tagging.Tag("TOCI", parent=toc)
-            rows.append([tagging.wrap(self.para(text, s.toc), entry),
-                         tagging.wrap(FormNumber(form, number_width, s.toc.leading), entry)])
+            heading = self.para(text, s.toc, links=False)
+            # (the key is booklet's own name for the section's bookmark: s1, s2, ...; the text is escaped markup)
+            linked = Paragraph(f'<a href="#{tx.escape_text(key)}">{heading.text}</a>', heading.style)
+            link = tagging.Tag("Link", parent=entry, contents=tx.plain(text, self.values))
+            rows.append([tagging.wrap(linked, link),
+                         tagging.wrap(FormNumber(form, number_width, s.toc.leading), link)])
         table = self.grid(rows, [self.frame_width - number_width, number_width], [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),

@@ -374,7 +374,9 @@ def notes_page(c: Composer, frame_height: float) -> list[Flowable]:
     _, hh = heading.wrap(c.frame_width, frame_height)
     space = frame_height - hh - c.styles.h1.spaceAfter - 4
     lines = max(1, int(space // c.theme.note_gap))
-    return [PageBreak(), heading, WritingLines(lines, c.theme.note_gap, c.theme.palette.rule)]
+    # A page to write on: its heading, like its lines, is an artifact (a screen reader has nothing to read there).
+    return [PageBreak(), tagging.wrap(heading, tagging.ARTIFACT),
+            WritingLines(lines, c.theme.note_gap, c.theme.palette.rule)]
 
 
 def care_team_page(c: Composer, frame_height: float) -> list[Flowable]:
@@ -398,7 +400,9 @@ def form_page(c: Composer, frame_height: float, title: str, columns: tuple[str, 
     space = frame_height - hh - s.h1.spaceAfter - s.h1.spaceBefore - head_h - 2 * pad - 6
     rows = max(1, int(space // row_height))
     empty: list[list[Flowable]] = [[Spacer(0, 0) for _ in columns] for _ in range(rows)]
-    data, table_tag = tagging.table_cells([head, *empty], header_rows=1)
+    # Only the header row is content: the empty rows are ruled space to write in, artifacts like writing lines.
+    header, table_tag = tagging.table_cells([head], header_rows=1)
+    data = [*header, *empty]
     widths = [c.frame_width * share for share in shares]
     table = c.grid(data, widths, [
         ("BACKGROUND", (0, 0), (-1, 0), HexColor(p.primary_tint)),
@@ -409,7 +413,9 @@ def form_page(c: Composer, frame_height: float, title: str, columns: tuple[str, 
         ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
         ("TOPPADDING", (0, 0), (-1, 0), pad), ("BOTTOMPADDING", (0, 0), (-1, 0), pad),
     ], rowHeights=[None] + [row_height] * rows)
-    return [PageBreak(), heading, tagging.wrap(table, table_tag)]
+    # The heading names the table to fill in: its Caption (a heading over empty cells reads as none).
+    caption = tagging.wrap(heading, tagging.Tag("Caption", parent=table_tag))
+    return [PageBreak(), caption, tagging.wrap(table, table_tag)]
 
 
 def contact_part(c: Composer) -> list[Flowable]:
@@ -424,7 +430,7 @@ def contact_part(c: Composer) -> list[Flowable]:
     lines = [("phone", cl.phone), ("email", cl.email), ("website", cl.website), ("hours", cl.hours)]
     for key, value in lines:
         if value:
-            para = Paragraph(f"<b>{tx.escape_text(c.words(key))}:</b> {tx.escape_text(value)}",
+            para = Paragraph(c.linked(f"<b>{tx.escape_text(c.words(key))}:</b> {tx.escape_text(value)}"),
                              ParagraphStyle("contact", parent=s.body, spaceAfter=2))
             out.append(c.with_addresses(para, value, cl.field_locs.get(key, cl.loc)))
     if cl.urgent:

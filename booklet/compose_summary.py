@@ -494,14 +494,15 @@ class SummaryPage:
                                    textColor=HexColor(p.primary_text), spaceAfter=1)
             lines.append(c.literal(f"{c.words('phone')}: {cl.phone}", phone))
         if cl.hours:
-            lines.append(Paragraph(f"<b>{tx.escape_text(c.words('hours'))}:</b> {tx.escape_text(cl.hours)}",
+            lines.append(Paragraph(c.linked(f"<b>{tx.escape_text(c.words('hours'))}:</b> {tx.escape_text(cl.hours)}"),
                                    ParagraphStyle("hours", parent=s.body, spaceAfter=1)))
         if cl.urgent:
             color, _, symbol = p.callouts["urgent"]
             lines.append(c.literal(f"{symbol} {cl.urgent}", ParagraphStyle(
                 "clinic_urgent", parent=s.label, textColor=HexColor(color), spaceBefore=1, spaceAfter=1)))
         if cl.website:
-            lines.append(Paragraph(f"<b>{tx.escape_text(c.words('website'))}:</b> {tx.escape_text(cl.website)}",
+            website = f"<b>{tx.escape_text(c.words('website'))}:</b> {tx.escape_text(cl.website)}"
+            lines.append(Paragraph(c.linked(website),
                                    ParagraphStyle("website", parent=s.body, spaceAfter=1)))
         out: list[Flowable] = []
         if lines:

@@ -86,7 +86,10 @@ def _precomputed(name: str, path: Path):  # type: ignore[no-untyped-def]
             a.byteswap()
         arrays.append(a)
         offset += count * a.itemsize
-    return ttfont_from_metrics(name, str(path), font_data, header["scalars"], arrays)
+    font = ttfont_from_metrics(name, str(path), font_data, header["scalars"], arrays)
+    if font.face.unitsPerEm == 1000:  # widths are the font's own integers (stored as doubles), as ReportLab reads them
+        font.face.charWidths = {char: int(width) for char, width in font.face.charWidths.items()}
+    return font
 
 
 def write_metrics(path: Path) -> Path:
@@ -119,7 +122,54 @@ def _drawable(regular: str, bold: str) -> frozenset[str]:
 def _cmap(name: str) -> frozenset[int]:
     from reportlab.pdfbase import pdfmetrics
 
-    return frozenset(pdfmetrics.getFont(name).face.charToGlyph)
+    return frozenset(pdfmetrics.getFont(name).face.charToGlyph) - _PRIVATE.get(name, set())
+
+
+#: Private-use codes given to glyphs that have no character of their own (ligatures, conjuncts, contextual
+#: forms), per registered font: ReportLab subsets and draws fonts by character, so a shaped glyph is drawn
+#: through a code. Each font's codes are a function of the font alone (the n-th unmapped glyph gets the n-th
+#: free code from U+E000), so the same glyph gets the same code in every process and every document. They are
+#: never characters of the text (`_cmap` leaves them out; the text layer comes from /ActualText).
+_PRIVATE: dict[str, set[int]] = {}
+_PRIVATE_TABLES: dict[str, dict[int, int]] = {}
+PRIVATE_USE = range(0xE000, 0xF900)
+
+
+def glyph_code(name: str, glyph: int, width: float) -> int:
+    """The character code that draws `glyph` of the registered TrueType font `name` (its own character when
+    it has one, else a private-use code, registered with the font with `width` in 1/1000 em)."""
+    from reportlab.pdfbase import pdfmetrics
+
+    from .rl_internals import add_glyph_code, glyph_chars
+
+    font = pdfmetrics.getFont(name)
+    face = font.face
+    chars = glyph_chars(font).get(glyph)
+    private = _PRIVATE.setdefault(name, set())
+    if chars:
+        for char in chars:
+            if char not in private or face.charToGlyph.get(char) == glyph:
+                return char
+    table = _PRIVATE_TABLES.get(name)
+    if table is None:
+        mapped = {g for g, cs in glyph_chars(font).items() if any(c not in private for c in cs)}
+        free = (c for c in PRIVATE_USE if c not in face.charToGlyph)
+        table = _PRIVATE_TABLES[name] = {g: next(free) for g in range(face.numGlyphs) if g not in mapped}
+    code = table[glyph]
+    if code not in private:
+        private.add(code)
+        add_glyph_code(font, code, glyph, width)
+    return code
+
+
+def private_codes(name: str) -> frozenset[int] | set[int]:
+    """The private-use codes `glyph_code` gave glyphs of the font `name` (not characters of any text)."""
+    return _PRIVATE.get(name, frozenset())
+
+
+def register_file(file_name: str) -> str:
+    """Register a font shipped in booklet/fonts (by file name) and return its ReportLab name."""
+    return _register(FONT_DIR / file_name)
 
 
 @cache

@@ -16,10 +16,10 @@ the back side needs no 180-degree rotation, and the page printed behind page
 used here. (With "flip on long edge" the sheet turns about a horizontal axis
 and every back side would come out upside down.)
 
-Page counts that are not a multiple of 4 are padded with blank pages at the
-end, so the back cover is the last printed page only if the count already is
-a multiple of 4; a layout that wants the back cover on the outside must make
-the count a multiple of 4 itself.
+Only a booklet is imposed: upright pages of a size `booklet build` makes (A5 or
+half-letter; A4 or Letter for large print) and a multiple of 4 of them, so that
+the back cover is on the outside. Anything else (a one-page summary, sheets
+already imposed) is refused with a message saying what is expected.
 
 Marks: pages meet at the fold with no bleed or margin beyond the page, so
 crop and corner marks are not possible; `marks=True` draws only short grey
@@ -66,6 +66,11 @@ _TEXT_OPS = {b"BT", b"ET", b"Tf", b"TL"}
 #: is centred on it: two A5 pages are 296 mm wide but A4 is 297 mm.
 _SHEETS = [landscape(size) for size in (A5, A4, A3, letter, legal, TABLOID)]
 _SNAP = 3 * mm
+HALF_LETTER = (letter[1] / 2, letter[0])
+#: The page sizes `booklet build` makes: A5 and half-letter, A4 and Letter in large print (on A3 / tabloid).
+BOOKLET_PAGES = (A5, HALF_LETTER, A4, letter)
+_PAPER_NAMES = {"A5": A5, "half-letter": HALF_LETTER, "A4": A4, "Letter": letter, "A3": A3, "Legal": legal,
+                "Tabloid": TABLOID}
 
 
 def impose_saddle_stitch(pdf: bytes, *, marks: bool = False) -> bytes:
@@ -151,7 +156,8 @@ def _impose(reader: PdfReader, marks: bool, name: str | Path) -> bytes:
                 f"page 1 is {width:.0f}x{height:.0f} pt",
                 "every page of a booklet must have the same size",
             )
-    n = -(-len(pages) // 4) * 4
+    _check_booklet(len(pages), width, height, name)
+    n = len(pages)
     sheet_w, sheet_h = _sheet_size(2 * width, height)
     dx, dy = (sheet_w - 2 * width) / 2, (sheet_h - height) / 2
     overlay = _fold_ticks(sheet_w, sheet_h) if marks else None
@@ -175,6 +181,33 @@ def _impose(reader: PdfReader, marks: bool, name: str | Path) -> bytes:
             sheet.merge_page(overlay)
     _keep_info(reader=reader, writer=writer)
     return _write(writer)
+
+
+def _check_booklet(count: int, width: float, height: float, name: str | Path) -> None:
+    """Only a booklet is imposed: a summary or sheets already imposed would come out as nonsense."""
+    if not any(abs(width - w) <= _SAME_SIZE * 2 and abs(height - h) <= _SAME_SIZE * 2 for w, h in BOOKLET_PAGES):
+        raise BookletError.at(
+            name, f"the pages are {_size_name(width, height)}, but booklet pages are A5 or half-letter "
+                  "(A4 or Letter in large print), upright", _NOT_A_BOOKLET)
+    if count % 4:
+        raise BookletError.at(
+            name, f"the PDF has {count} page{'s' if count != 1 else ''}, but a booklet has a multiple of 4 "
+                  "(4, 8, 12, ...): it is folded from sheets printed on both sides", _NOT_A_BOOKLET)
+
+
+_NOT_A_BOOKLET = ("impose only a booklet made by 'booklet build'; print a summary, a page already "
+                  "imposed and any other PDF as it is")
+
+
+def _size_name(width: float, height: float) -> str:
+    """A page size in words, for messages: '210 x 297 mm (A4)'."""
+    shown = f"{width / mm:.0f} x {height / mm:.0f} mm"
+    for label, (w, h) in _PAPER_NAMES.items():
+        if abs(width - w) <= 2 and abs(height - h) <= 2:
+            return f"{shown} ({label})"
+        if abs(width - h) <= 2 and abs(height - w) <= 2:
+            return f"{shown} ({label} landscape)"
+    return shown
 
 
 # Each booklet page is placed as a form XObject: its content stream is copied as it is,

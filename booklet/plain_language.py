@@ -316,10 +316,12 @@ def spanish_syllables(word: str) -> int:
 # -- jargon ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Jargon:
-    """A list of medical words: one concept per entry, each with its forms."""
+    """A list of medical words: one concept per entry, each with its forms and everyday words for it."""
 
     concepts: tuple[tuple[str, ...], ...]
     pattern: re.Pattern[str]
+    #: The everyday words for each concept ("" when the list gives none), in the order of `concepts`.
+    plain: tuple[str, ...] = ()
 
     def find(self, text: str) -> Iterator[tuple[int, str]]:
         """(concept index, the words as written) for every use in `text`."""
@@ -329,6 +331,10 @@ class Jargon:
 
     def headword(self, concept: int) -> str:
         return self.concepts[concept][0]
+
+    def everyday(self, concept: int) -> str:
+        """The everyday words for a concept, or "" when there are none."""
+        return self.plain[concept] if concept < len(self.plain) else ""
 
 
 @lru_cache(maxsize=8)
@@ -342,18 +348,22 @@ def jargon_for(language: str) -> Jargon | None:
 
 
 def parse_jargon(text: str) -> Jargon:
+    """`form | form | ... = everyday words` per line; `#` starts a comment."""
     concepts = []
+    plain = []
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
         if line:
-            concepts.append(tuple(" ".join(form.split()) for form in line.split("|") if form.strip()))
+            written, _, everyday = line.partition("=")
+            concepts.append(tuple(" ".join(form.split()) for form in written.split("|") if form.strip()))
+            plain.append(" ".join(everyday.split()))
     groups = []
     for i, forms in enumerate(concepts):
         # Longer forms first, so "peripheral neuropathy" wins over "neuropathy".
         alternatives = "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in sorted(forms, key=len, reverse=True))
         groups.append(f"(?P<c{i}>(?:{alternatives})(?:e?s)?)")
     pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(groups) + r")(?![^\W_])", re.IGNORECASE)
-    return Jargon(tuple(concepts), pattern)
+    return Jargon(tuple(concepts), pattern, tuple(plain))
 
 
 def defined_concepts(handout: m.Handout, jargon: Jargon) -> set[int]:

@@ -14,11 +14,19 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 from reportlab.platypus.doctemplate import LayoutError
 
 from . import bleed, tagging
+from . import rl_internals as rl
 from .errors import BookletError, Loc, Problem
 
 rl_config.useA85 = 0  # binary streams: ASCII85 only makes files 25% bigger
 rl_config.trustedHosts = None  # never fetch anything from the network
+# What ReportLab may *open* (images, fonts): local files only. Link targets (`https:`, `mailto:`, `tel:`, and
+# `#name` inside the document) are only written into annotations, never opened, whatever this list says.
 rl_config.trustedSchemes = ["file"]
+rl.use_clean_to_unicode_maps()  # no ToUnicode entry maps an unused code to U+0000
+
+#: Annotation flags (ISO 32000-1 12.5.3): Print, so a link's area prints like the text under it (PDF/UA-1 and
+#: WCAG checkers ask for it on every annotation that is not hidden).
+PRINT_FLAG = 4
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,16 @@ class _Canvas(Canvas):
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self._page_numbers: dict[str, int] = {}
+        # Paragraphs with links call it where a link's text starts and ends (it marks nothing untagged).
+        self.setNamedCB(tagging.LINK_CALLBACK, tagging.link_callback)
+
+    def linkURL(self, url: str, rect, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("F", PRINT_FLAG)
+        super().linkURL(url, rect, *args, **kwargs)
+
+    def linkRect(self, contents: str, destinationname: str, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("F", PRINT_FLAG)
+        super().linkRect(contents, destinationname, *args, **kwargs)
 
     def record_page_number(self, form: str) -> None:
         self._page_numbers[form] = self.getPageNumber()

@@ -8,7 +8,7 @@ rather than hunting through the code. pyproject pins reportlab to the 5.1
 series for the same reason; `check_version()` fails loudly on anything else.
 
 Public API used elsewhere (not listed as internals): `Canvas.addLiteral`,
-`Canvas.setCatalogEntry`, `Canvas.linkURL`, `Table(renderCB=...)` with the
+`Canvas.setCatalogEntry`, `Canvas.linkURL`, `Canvas.linkRect`, `Canvas.beginText`, `Table(renderCB=...)` with the
 `TableRenderCB` command protocol, `BaseDocTemplate.filterFlowables`, the
 `pdfdoc` object classes (`PDFDictionary`, `PDFArray`, `PDFName`, `PDFString`,
 `PDFStream`) and `PDFDocument.Reference`.
@@ -48,6 +48,15 @@ def code(canvas: Canvas) -> list[str]:
     return canvas._code
 
 
+def text_code(text: Any) -> list[str]:
+    """`PDFTextObject._code`: the operators of a text object being built (BT first, ET added when drawn).
+
+    A paragraph with links gets its marked-content operators here, between the lines and words it
+    shows, so that a link's text can be a sequence of its own (inside BT ... ET, as PDF allows).
+    """
+    return text._code
+
+
 def ctm(canvas: Canvas) -> tuple[float, float, float, float, float, float]:
     """`Canvas._currentMatrix`: the current transformation, tracked by translate/scale/transform.
 
@@ -57,12 +66,33 @@ def ctm(canvas: Canvas) -> tuple[float, float, float, float, float, float]:
 
 
 def last_annotation(canvas: Canvas) -> pdfdoc.PDFObjectReference:
-    """`Canvas._annotationrefs[-1]`: the reference to the annotation `linkURL` just added to the page.
+    """`Canvas._annotationrefs[-1]`: the reference to the annotation `linkURL` or `linkRect` just added to the page.
 
     A link annotation must name its structure element (/StructParent) and be
     named by it (an OBJR); `linkURL` returns nothing, so the reference is read here.
     """
     return canvas._annotationrefs[-1]
+
+
+def set_annotation_entries(annotation: Any, **entries: object) -> None:
+    """Add keys (/StructParent, /Contents) to a link annotation made by the canvas.
+
+    `Canvas.linkURL` makes a plain `PDFDictionary`. `Canvas.linkRect` (a paragraph's `<a href="#name">`)
+    makes a `pdfdoc.LinkAnnotation`, which builds its dictionary only when written: from its
+    `Contents` attribute and its `otherkw` dict, refusing any name not in its `permitted` tuple
+    (which has no /StructParent); an instance-level copy of that tuple lets it write the extra keys.
+    String values are plain `str` (made PDF strings here or by the annotation itself).
+    """
+    if isinstance(annotation, pdfdoc.PDFDictionary):
+        for key, value in entries.items():
+            annotation[key] = pdfdoc.PDFString(value) if isinstance(value, str) else value
+        return
+    for key, value in entries.items():
+        if key == "Contents":
+            annotation.Contents = value
+        else:
+            annotation.otherkw[key] = value
+    annotation.permitted = tuple(annotation.permitted) + tuple(k for k in entries if k not in annotation.permitted)
 
 
 # -- document ----------------------------------------------------------------------
@@ -247,6 +277,45 @@ def ttfont_from_metrics(name: str, path: str, data: bytes, scalars: dict[str, An
     return font
 
 
+#: Code points a ToUnicode CMap must never map a code to (PDF/UA-1 via ISO 32000-1 9.10.2; page-validation's
+#: FONT-UNICODE-VALUE-001): U+0000, and the byte order marks U+FEFF and U+FFFE.
+NO_UNICODE = frozenset({0x0000, 0xFEFF, 0xFFFE})
+#: At most 100 mappings between one `beginbfchar` and its `endbfchar` (Adobe Technical Note 5411).
+_BFCHAR_BLOCK = 100
+
+
+def to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """`ttfonts.makeToUnicodeCMap` without entries for codes that map to nothing.
+
+    ReportLab writes an entry for every code of a subset (a list of code points, one per
+    code), and its first subset of a font reserves codes 0x00-0x1F, filled in only as
+    characters outside ASCII are used; the rest, and every subset's code 0 (.notdef), stay
+    U+0000. Such codes are never drawn (booklet refuses characters the font lacks), so
+    they get no entry at all; every code that is drawn keeps its character.
+    """
+    entries = [f"<{code:02X}> <{value:04X}>" for code, value in enumerate(subset) if value not in NO_UNICODE]
+    blocks: list[str] = []
+    for start in range(0, len(entries), _BFCHAR_BLOCK):
+        chunk = entries[start:start + _BFCHAR_BLOCK]
+        blocks += [f"{len(chunk)} beginbfchar", *chunk, "endbfchar"]
+    return "\n".join([
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
+        f"<< /Registry ({fontname})", f"/Ordering ({fontname})", "/Supplement 0", ">> def",
+        f"/CMapName /{fontname} def", "/CMapType 2 def",
+        "1 begincodespacerange", f"<00> <{len(subset) - 1:02X}>", "endcodespacerange",
+        *blocks,
+        "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end",
+    ])
+
+
+def use_clean_to_unicode_maps() -> None:
+    """Make `TTFont.addObjects` (which calls the module-level `ttfonts.makeToUnicodeCMap` by name when it
+    writes each subset's /ToUnicode stream) use `to_unicode_cmap`. Only unused codes lose their entry."""
+    from reportlab.pdfbase import ttfonts
+
+    ttfonts.makeToUnicodeCMap = to_unicode_cmap
+
+
 # -- paragraph lines --------------------------------------------------------------------
 #: What `Paragraph.wrap` sets besides `blPara` (the broken lines): `booklet.flowables.Paragraph`
 #: restores these with a copy of remembered lines. After breaking a mixed-style paragraph's
@@ -278,3 +347,23 @@ def memoise_string_widths() -> None:
 
     if not hasattr(paragraph.stringWidth, "cache_info"):
         paragraph.stringWidth = lru_cache(maxsize=WIDTH_MEMO_SIZE)(pdfmetrics.stringWidth)
+
+
+# -- shaped text (booklet.shaped) -------------------------------------------------------
+def glyph_chars(font: Any) -> dict[int, list[int]]:
+    """`TTFontFace.glyphToChar`: glyph id -> the character codes that draw it (the font's cmap, inverted)."""
+    return font.face.glyphToChar
+
+
+def add_glyph_code(font: Any, code: int, glyph: int, width: float) -> None:
+    """Make character `code` draw `glyph` of a `TTFont`, `width` (1/1000 em) wide in the PDF's /Widths.
+
+    ReportLab subsets and draws TrueType fonts by character only (`TTFont.splitString`; `makeSubset` reads
+    `charToGlyph`, /Widths read `charWidths`, the ToUnicode map writes the code), with no public way to draw a
+    glyph that has no character (ligatures, conjuncts, contextual forms). Its own shaping does the same
+    (`TTFont.hbAddPrivate`, set up only inside `TTFont.hbFont`).
+    """
+    face = font.face
+    face.charToGlyph[code] = glyph
+    face.glyphToChar.setdefault(glyph, []).append(code)
+    face.charWidths[code] = width

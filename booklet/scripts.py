@@ -7,7 +7,9 @@ lines between characters rather than at spaces (Chinese, Japanese, Thai) come ou
 even when the font has every glyph: unjoined letters in the wrong order. Such text is refused, with
 the line and the script named, until a shaping stage sets it (issue: every community language).
 
-Adding a script is a row in SCRIPTS: its Unicode blocks and what booklet does with it.
+Adding a script is a row in SCRIPTS: its Unicode blocks and what booklet does with it. A script the
+shaping stage (`booklet.shaping`) can set also names its OpenType script tag, its direction and its
+fonts (regular and bold, TrueType files in `booklet/fonts`): that is all the stage needs to know of it.
 """
 
 from __future__ import annotations
@@ -27,27 +29,51 @@ class Script:
     support: str
     #: What goes wrong, in a nurse's words (for refused scripts).
     why: str = ""
+    #: For the shaping stage: the ISO 15924 / OpenType script tag HarfBuzz shapes with ("" = not shaped).
+    tag: str = ""
+    #: Written right to left.
+    rtl: bool = False
+    #: The script's fonts: (regular, bold) file names in booklet/fonts, both static TrueType with the same cmap.
+    fonts: tuple[str, str] | None = None
+
+    @property
+    def shaped(self) -> bool:
+        """The shaping stage can set this script (whether or not the composers use it yet: see `support`)."""
+        return self.fonts is not None
 
 
 _RTL = "its letters must be joined and run from right to left"
 _SHAPED = "its letters must be shaped and reordered"
 _BREAKS = "its lines break between characters, not at spaces"
 
+
+def _noto(family: str) -> tuple[str, str]:
+    return f"{family}-Regular.ttf", f"{family}-Bold.ttf"
+
+
+HEBREW = Script("Hebrew", "refused", "its letters must run from right to left", "Hebr", True, _noto("NotoSansHebrew"))
+ARABIC = Script("Arabic", "refused", _RTL, "Arab", True, _noto("NotoNaskhArabic"))
+DEVANAGARI = Script("Devanagari", "refused", _SHAPED, "Deva", False, _noto("NotoSansDevanagari"))
+BENGALI = Script("Bengali", "refused", _SHAPED, "Beng", False, _noto("NotoSansBengali"))
+GURMUKHI = Script("Gurmukhi", "refused", _SHAPED, "Guru", False, _noto("NotoSansGurmukhi"))
+GUJARATI = Script("Gujarati", "refused", _SHAPED, "Gujr", False, _noto("NotoSansGujarati"))
+TAMIL = Script("Tamil", "refused", _SHAPED, "Taml", False, _noto("NotoSansTamil"))
+
 #: (first code point, last code point, script). Ranges may not overlap.
 SCRIPTS: tuple[tuple[int, int, Script], ...] = (
-    (0x0590, 0x05FF, Script("Hebrew", "refused", "its letters must run from right to left")),
-    (0x0600, 0x06FF, Script("Arabic", "refused", _RTL)),
+    (0x0590, 0x05FF, HEBREW),
+    (0x0600, 0x06FF, ARABIC),
     (0x0700, 0x074F, Script("Syriac", "refused", _RTL)),
-    (0x0750, 0x077F, Script("Arabic", "refused", _RTL)),
+    (0x0750, 0x077F, ARABIC),
     (0x0780, 0x07BF, Script("Thaana", "refused", _RTL)),
     (0x07C0, 0x07FF, Script("N'Ko", "refused", _RTL)),
-    (0x0800, 0x08FF, Script("Arabic", "refused", _RTL)),
-    (0x0900, 0x097F, Script("Devanagari", "refused", _SHAPED)),
-    (0x0980, 0x09FF, Script("Bengali", "refused", _SHAPED)),
-    (0x0A00, 0x0A7F, Script("Gurmukhi", "refused", _SHAPED)),
-    (0x0A80, 0x0AFF, Script("Gujarati", "refused", _SHAPED)),
+    (0x0800, 0x08FF, ARABIC),
+    (0x0900, 0x097F, DEVANAGARI),
+    (0x0980, 0x09FF, BENGALI),
+    (0x0A00, 0x0A7F, GURMUKHI),
+    (0x0A80, 0x0AFF, GUJARATI),
     (0x0B00, 0x0B7F, Script("Odia", "refused", _SHAPED)),
-    (0x0B80, 0x0BFF, Script("Tamil", "refused", _SHAPED)),
+    (0x0B80, 0x0BFF, TAMIL),
     (0x0C00, 0x0C7F, Script("Telugu", "refused", _SHAPED)),
     (0x0C80, 0x0CFF, Script("Kannada", "refused", _SHAPED)),
     (0x0D00, 0x0D7F, Script("Malayalam", "refused", _SHAPED)),
@@ -66,13 +92,13 @@ SCRIPTS: tuple[tuple[int, int, Script], ...] = (
     (0x3400, 0x4DBF, Script("Chinese (Han)", "refused", _BREAKS)),
     (0x4E00, 0x9FFF, Script("Chinese (Han)", "refused", _BREAKS)),
     (0xA840, 0xA87F, Script("Phags-pa", "refused", _SHAPED)),
-    (0xA8E0, 0xA8FF, Script("Devanagari", "refused", _SHAPED)),
+    (0xA8E0, 0xA8FF, DEVANAGARI),
     (0xA980, 0xA9DF, Script("Javanese", "refused", _SHAPED)),
     (0xAC00, 0xD7AF, Script("Korean (Hangul)", "refused", "it needs a Korean font and Korean line breaking")),
     (0xF900, 0xFAFF, Script("Chinese (Han)", "refused", _BREAKS)),
-    (0xFB1D, 0xFB4F, Script("Hebrew", "refused", "its letters must run from right to left")),
-    (0xFB50, 0xFDFF, Script("Arabic", "refused", _RTL)),
-    (0xFE70, 0xFEFF, Script("Arabic", "refused", _RTL)),
+    (0xFB1D, 0xFB4F, HEBREW),
+    (0xFB50, 0xFDFF, ARABIC),
+    (0xFE70, 0xFEFF, ARABIC),
     (0xFF00, 0xFFEF, Script("Chinese, Japanese or Korean", "refused", _BREAKS)),
 )
 

@@ -133,6 +133,7 @@ def parse(text: str, name: str) -> Node:
     stack: list[Node] = []
     pending_key: list[Scalar | None] = []
     root: Node | None = None
+    lines: list[str] | None = None  # the text's lines, split when a value spans several
     try:
         source = _EventSource(text)  # the pure-Python reader checks characters here already
         while True:
@@ -170,6 +171,9 @@ def parse(text: str, name: str) -> Node:
                 )
             node: Node
             if isinstance(event, yaml.ScalarEvent):
+                if not event.style and event.end_mark.line > event.start_mark.line:
+                    lines = lines if lines is not None else text.split("\n")
+                    _check_folded_lines(lines, name, event)
                 # Escapes such as "e\u0301" bypass the file-level NFC: normalise each value too.
                 value = unicodedata.normalize("NFC", event.value)
                 node = Scalar(loc, value, plain=not event.style and tag is None)  # libyaml: '', PyYAML: None
@@ -196,7 +200,9 @@ def parse(text: str, name: str) -> Node:
             else:
                 root = _attach(stack, pending_key, node, root)
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, name, text) from None
+        mark = exc.problem_mark or exc.context_mark
+        mistake = _likely_mistake(text, name, mark.line if mark else text.count("\n"))
+        raise (mistake or _syntax_error(exc, name, text)) from None
     except yaml.reader.ReaderError as exc:
         raise _bad_character(exc, name, text) from None
     except yaml.YAMLError as exc:
@@ -291,7 +297,159 @@ def _syntax_error(exc: yaml.MarkedYAMLError, name: str, text: str) -> BookletErr
     return BookletError.at(loc, message, hint)
 
 
-def load(path: Path, label: str | None = None) -> Node:
-    """Read and parse a YAML file into nodes."""
+# -- the author's mistake behind a syntax error -----------------------------------
+# YAML reports where its parser gave up, which is often a line or more after the mistake
+# (an unclosed quote runs on to the end of the file). For the common mistakes, a line that
+# looks like one is offered as the cause only when correcting it lets the file parse further.
+
+#: A line's value after its indentation, list dashes and `key:` (group 3: the opening quote).
+_QUOTED_VALUE = re.compile(r"(\s*(?:-\s+)*)((?:[^\s\"'#\-\[{][^#]*?|-[^\s#][^#]*?):\s+)?([\"'])")
+#: A `key:` line (not a list item): group 1 the indentation, group 2 the key.
+_KEY_LINE = re.compile(r"( *)([^\s#\"'\-\[{|>][^#]*?|-[^\s#][^#]*?):(?:\s|\Z)")
+#: A `key: value` line with its value on the same line: group 1 indentation and dashes, group 2 the key.
+_KEY_AND_VALUE = re.compile(r"( *(?:- +)*)([^\s#\"'\-\[{|>][^#]*?|-[^\s#][^#]*?):[ \t]+[^\s#|>&!]")
+#: A list dash with no space after it: `-Keep it dry`.
+_DASH_NO_SPACE = re.compile(r"( *)-([^\s\-\d])")
+#: At most this many suspect lines are tried (each is one re-parse of the file, on the error path only).
+MAX_SUSPECTS = 40
+#: ... and only in a file of a handout's size (a re-parse of 5 MB takes about 0.1 s).
+MAX_SUSPECT_BYTES = 512 * 1024
+
+
+def _likely_mistake(text: str, name: str, error_line: int) -> BookletError | None:
+    """The author's mistake behind a YAML syntax error at 0-based `error_line`, when it is a common one."""
+    if len(text) > MAX_SUSPECT_BYTES:
+        return None
+    lines = text.split("\n")
+    tried = 0
+    for number in range(min(error_line, len(lines) - 1) + 1):
+        for col, message, hint, fixed in _suspects(lines, number):
+            tried += 1
+            if tried > MAX_SUSPECTS:
+                return None
+            if _parses_further(lines, number, fixed, error_line):
+                return BookletError.at(Loc(name, number + 1, col + 1), message, hint)
+    return None
+
+
+def _suspects(lines: list[str], number: int) -> list[tuple[int, str, str, str]]:
+    """(0-based column, message, hint, the line corrected) for each common mistake the line may hold."""
+    line = lines[number]
+    found = []
+    quoted = _QUOTED_VALUE.match(line)
+    closing = _closing_quote(line, quoted.end()) if quoted else None
+    if quoted and closing is None:
+        quote = quoted.group(3)
+        fixed = line.rstrip() + quote
+        found.append((quoted.start(3), f"the text that starts with {quote} here is never closed with another {quote}",
+                      f"end the text with {quote} on the same line: {fixed.strip()}", fixed))
+    elif quoted and closing is not None and line[closing + 1:].strip()[:1] not in ("", "#"):
+        # `'What it's about'` or `"The "best" way"`: the quote inside the text ends it early.
+        quote = quoted.group(3)
+        other = "'" if quote == '"' else '"'
+        inner = line[quoted.end():].rstrip()
+        inner = inner[:-1] if inner.endswith(quote) else inner
+        if other not in inner:
+            fixed = line[:quoted.start(3)] + other + inner + other
+            kind = "double" if other == '"' else "single"
+            found.append((closing, f"the text in {quote} quotes ends at this {quote}, but more text follows it",
+                          f"put the whole text in {kind} quotes: {fixed.strip()}", fixed))
+    dash = _DASH_NO_SPACE.match(line)
+    if dash:
+        fixed = line[:dash.end(1) + 1] + " " + line[dash.end(1) + 1:]
+        found.append((dash.end(1), "there is no space after the '-' that starts this list item",
+                      f"put a space after the dash: {fixed.strip()}", fixed))
+    key = _KEY_LINE.match(line)
+    above = _previous_line(lines, number)
+    sibling = _KEY_AND_VALUE.match(lines[above]) if key and above is not None else None
+    if key and sibling and above is not None and len(key.group(1)) != len(sibling.group(1)):
+        extra = len(key.group(1)) - len(sibling.group(1))
+        spaces = f"{abs(extra)} space{'s' if abs(extra) != 1 else ''}"
+        fixed = " " * len(sibling.group(1)) + line.lstrip(" ")
+        this, other = f"'{key.group(2)}:'", f"'{sibling.group(2)}:'"
+        found.append((0, f"{this} is indented {spaces} {'more' if extra > 0 else 'less'} than {other} "
+                         f"on line {above + 1}",
+                      f"{'remove' if extra > 0 else 'add'} {spaces} before {this} so that it starts in the same "
+                      f"column as {other}", fixed))
+    return found
+
+
+def _closing_quote(line: str, start: int) -> int | None:
+    """Where the quoted text opened just before `start` ends on this line, or None."""
+    quote = line[start - 1]
+    i = start
+    while i < len(line):
+        ch = line[i]
+        if quote == '"' and ch == "\\":
+            i += 2
+            continue
+        if ch == quote:
+            if quote == "'" and line[i + 1:i + 2] == "'":  # '' is a quote inside single quotes
+                i += 2
+                continue
+            return i
+        i += 1
+    return None
+
+
+def _previous_line(lines: list[str], number: int) -> int | None:
+    """The nearest line above `number` with something on it other than a comment."""
+    for above in range(number - 1, -1, -1):
+        stripped = lines[above].strip()
+        if stripped and not stripped.startswith("#"):
+            return above
+    return None
+
+
+def _parses_further(lines: list[str], number: int, fixed: str, error_line: int) -> bool:
+    """Whether the file with line `number` corrected parses without error, or gets past `error_line`."""
+    source = _EventSource("\n".join([*lines[:number], fixed, *lines[number + 1:]]))
+    try:
+        while not isinstance(source.get_event(), yaml.StreamEndEvent):
+            pass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return mark is not None and mark.line > error_line
+    except yaml.YAMLError:
+        return False
+    return True
+
+
+def _check_folded_lines(lines: list[str], name: str, event: yaml.ScalarEvent) -> None:
+    """A plain text over several lines in which a line looks like a list item: the author meant a list.
+
+    `-one` then `- two` under `summary:` is read as the one text "-one - two": no error from YAML,
+    and a list item lost without a word."""
+    first, last = event.start_mark.line, min(event.end_mark.line, len(lines) - 1)
+    start_col = event.start_mark.column
+    if _DASH_NO_SPACE.match(" " * start_col + lines[first][start_col:]) and any(
+            lines[n].lstrip().startswith("-") for n in range(first + 1, last + 1)):
+        fixed = lines[first][:start_col + 1] + " " + lines[first][start_col + 1:]
+        raise BookletError.at(Loc(name, first + 1, start_col + 1),
+                              "there is no space after the '-' that starts this list item",
+                              f"put a space after the dash: {fixed.strip()}")
+    for n in range(first + 1, last + 1):
+        stripped = lines[n].lstrip()
+        if stripped.startswith("- "):
+            col = len(lines[n]) - len(stripped)
+            raise BookletError.at(Loc(name, n + 1, col + 1),
+                                  "this line is read as more of the text above, not as a new list item, "
+                                  "because it is indented more than the '-' of the item above",
+                                  "start its '-' in the same column as the '-' above")
+        dash = _DASH_NO_SPACE.match(lines[n])
+        if dash:
+            fixed = lines[n][:dash.end(1) + 1] + " " + lines[n][dash.end(1) + 1:]
+            raise BookletError.at(Loc(name, n + 1, dash.end(1) + 1),
+                                  "there is no space after the '-' that starts this list item",
+                                  f"put a space after the dash: {fixed.strip()}")
+
+
+def load(path: Path, label: str | None = None, *, data: bytes | None = None) -> Node:
+    """Read and parse a YAML file into nodes; `data`: its bytes, read elsewhere (standard input)."""
     name = label or str(path)
-    return parse(read_text(path, name), name)
+    if data is None:
+        return parse(read_text(path, name), name)
+    if len(data) > MAX_FILE_BYTES:
+        raise BookletError.at(name, f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB",
+                              "a handout is text; split it or take out embedded data")
+    return parse(decode(data, name), name)

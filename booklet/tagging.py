@@ -13,7 +13,10 @@ How it fits together:
 - Draw time: on a `TaggingCanvas`, a `Tagger` turns tags into structure
   elements (in drawing order, which is the story's order) and brackets every
   drawing in `/Role <</MCID n>> BDC ... EMC` or `/Artifact BMC ... EMC`,
-  never nested, never across a page. On any other canvas the wrappers only draw:
+  never nested, never across a page. A paragraph with links (`link_marks`: an
+  address booklet made live) opens its sequences inside its text object instead,
+  so each link's text is a sequence of its own, in a Link element that also holds
+  the annotation (an OBJR). On any other canvas the wrappers only draw:
   the untagged PDF is the same drawing without the marks.
 - Save time: the tree is written into ReportLab's own PDFDocument (pdfdoc
   objects and references; the elements themselves as a lean PDFObject that
@@ -26,11 +29,12 @@ The ReportLab internals this needs are named in `booklet.rl_internals`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString
 from reportlab.pdfgen.canvas import Canvas
@@ -49,7 +53,11 @@ TAGGER = "_booklet_tagger"
 #: Paragraph styles (by name, or a parent's name) whose paragraphs are headings; see booklet.compose.Styles.
 #: The title is the one H1; sections (and contents, at a glance, notes) are H2; box titles and
 #: back-page headings H3, so heading levels never skip.
-ROLE_BY_STYLE = {"title": "H1", "h1": "H2", "h2": "H3", "box_title": "H3"}
+#: An untitled callout's label ("✚ When to get help") and the back page's urgent box label head their
+#: boxes like a box title. The cover's subtitle is the heading under the title (WCAG checkers read a P
+#: in that type as a heading; in the H1 it made the title a heading of two styles).
+ROLE_BY_STYLE = {"title": "H1", "h1": "H2", "h2": "H3", "box_title": "H3", "callout_label": "H3",
+                 "urgent_label": "H3", "subtitle": "H2"}
 
 #: Roles whose empty elements are kept (a table keeps its grid even where a cell is empty).
 KEEP_EMPTY = frozenset({"TR", "TH", "TD"})
@@ -65,6 +73,47 @@ def _paints(entry: str) -> bool:
     if last in _PAINT_OPS:
         return True
     return last == "ET" and ("Tj" in entry or "TJ" in entry or "' " in entry or '" ' in entry)
+
+
+#: The named canvas callback (`<onDraw name=... label=...>` in paragraph markup) that marks where a link's
+#: text starts (label: its target) and ends (label: LINK_END) inside a paragraph's text object.
+LINK_CALLBACK = "_booklet_link"
+LINK_END = "-"
+_A_START = re.compile(r'<a href="([^"]*)">')
+
+
+def link_marks(markup: str) -> str:
+    """Paragraph markup whose links (`<a href>`, only ever made by booklet: author text is escaped) say where
+    their text starts and ends, so a tagging canvas can put that text in the link's Link element."""
+    if "<a " not in markup:
+        return markup
+    markup = _A_START.sub(lambda m: f'<onDraw name="{LINK_CALLBACK}" label="{m.group(1)}"/>{m.group(0)}', markup)
+    return markup.replace("</a>", f'</a><onDraw name="{LINK_CALLBACK}" label="{LINK_END}"/>')
+
+
+def link_callback(canvas: Canvas, kind: str, label: str | None) -> None:
+    """`LINK_CALLBACK`: a link's text starts or ends (does nothing on an untagged canvas)."""
+    tagger = tagger_of(canvas)
+    if tagger is not None:
+        tagger.link_mark(label or LINK_END)
+
+
+def _draws_links(flowable: Any) -> bool:
+    """Does a (wrapped) paragraph's text, as broken into lines, hold link marks?"""
+    lines = getattr(getattr(flowable, "blPara", None), "lines", None)
+    if not lines or getattr(flowable.blPara, "kind", 0) != 1:
+        return False
+    return any(getattr(getattr(w, "cbDefn", None), "name", None) == LINK_CALLBACK
+               for line in lines for w in getattr(line, "words", ()))
+
+
+def _link_contents(target: str) -> str:
+    """A link annotation's /Contents: the address it leads to, without its scheme (a description, not a URL:
+    WCAG checkers refuse a /Contents that parses as one)."""
+    for scheme in ("mailto:", "tel:", "https://", "http://"):
+        if target.startswith(scheme):
+            return target[len(scheme):]
+    return target
 
 
 class TaggingError(AssertionError):
@@ -88,6 +137,8 @@ class Tag:
     attributes: tuple[tuple[str, str], ...] = ()
     #: Join the parent only when the page ends (decorations drawn before the page's story).
     deferred: bool = False
+    #: A Link's annotations' /Contents (what the link does, for assistive technology); default: `alt`.
+    contents: str = ""
 
     def __deepcopy__(self, memo: dict) -> Tag:  # platypus deep-copies flowables to try splits
         return self
@@ -122,13 +173,14 @@ class AnnotationRef:
 class StructElem:
     """One element of the structure tree; `kids` are elements, (page, MCID) pairs and annotations, in order."""
 
-    __slots__ = ("alt", "attributes", "bbox", "kids", "parent", "ref", "role")
+    __slots__ = ("alt", "attributes", "bbox", "contents", "kids", "parent", "ref", "role")
 
     def __init__(self, role: str, parent: StructElem | None, alt: str = "",
-                 attributes: tuple[tuple[str, str], ...] = ()) -> None:
+                 attributes: tuple[tuple[str, str], ...] = (), contents: str = "") -> None:
         self.role = role
         self.parent = parent
         self.alt = alt
+        self.contents = contents
         self.attributes = attributes
         self.kids: list[StructElem | MarkedContent | AnnotationRef] = []
         self.bbox: tuple[float, float, float, float] | None = None
@@ -149,6 +201,7 @@ class StructElem:
 
 _NONE = object()  # no open context: nothing may be drawn
 _ART = object()  # the artifact sink
+_TEXT = object()  # the element's marked content goes inside its paragraph's text object (a paragraph with links)
 
 
 class Tagger:
@@ -162,10 +215,16 @@ class Tagger:
         self._seq: tuple[list[str], int, MarkedContent | None, StructElem | None] | None = None
         self._page: list[StructElem] = []  # this page's elements, by MCID
         self.pages: list[list[StructElem]] = []
-        self.links: list[tuple[StructElem, Any, int]] = []
+        self.links: list[tuple[StructElem, Any, str]] = []  # (Link element, annotation, where it leads)
         self._deferred: list[StructElem] = []
         self._drawn: set[int] = set()
         self.reading_last = 0  # > 0: new top-level elements are read after the page's story
+        #: A paragraph with links being drawn: its element, text object, open sequence (element, mark,
+        #: index in the text object's code) and its links by target (for their annotations).
+        self._text_elem: StructElem | None = None
+        self._text: Any = None
+        self._text_seq: tuple[StructElem, MarkedContent, int] | None = None
+        self._text_links: dict[str, StructElem] = {}
         self._keep: list[object] = []  # what _drawn and _elems hold ids of stays alive
 
     # elements ----------------------------------------------------------------------
@@ -180,7 +239,7 @@ class Tagger:
         if hit is not None:
             return hit[1]
         parent = self.elem(tag.parent) if tag.parent is not None else self.container()
-        e = StructElem(tag.role, parent, tag.alt, tag.attributes)
+        e = StructElem(tag.role, parent, tag.alt, tag.attributes, tag.contents)
         if tag.deferred or (self.reading_last and tag.parent is None and parent is self.root):
             self._deferred.append(e)
         else:
@@ -213,6 +272,8 @@ class Tagger:
             self._open(sink)
 
     def _open(self, sink: object) -> None:
+        if sink is _TEXT:  # opened inside the text object (text_object)
+            return
         code = rl.code(self.canvas)
         if sink is _ART:
             self.canvas.addLiteral("/Artifact BMC")
@@ -255,6 +316,9 @@ class Tagger:
         else:
             self._drawn.add(key)
             self._keep.append(wrapper)
+        if tag is not ARTIFACT and not tag.group and _draws_links(wrapper._flowable):
+            self._draw_with_links(wrapper, canvas, x, y, sW)
+            return
         e = self.enter(tag)
         if e is not None and tag.role == "Figure" and e.bbox is None:
             inner = wrapper._flowable
@@ -262,15 +326,81 @@ class Tagger:
         wrapper._flowable.drawOn(canvas, x, y, sW)
         self.leave()
 
-    def annotation(self, ref: Any) -> None:
-        """Put a link annotation just added to the page under the Link element being drawn."""
-        e: StructElem | None = self._stack[-1][1] if self._stack else None
+    def _draw_with_links(self, wrapper: Tagged, canvas: Canvas, x: float, y: float, sW: float) -> None:
+        """A paragraph with links: its marked content is opened inside its text object (BT ... ET), where
+        each link's text gets a sequence of its own, in a Link element between the paragraph's sequences
+        (`/P <</MCID 0>> BDC ... EMC /Link <</MCID 1>> BDC ... EMC /P <</MCID 2>> BDC ... EMC`). A paragraph
+        draws nothing outside its text object; the marked-content walker in the tests checks that."""
+        e = self.elem(wrapper._tag)
+        self._push(_TEXT, e)
+        self._text_elem = e
+        try:
+            wrapper._flowable.drawOn(canvas, x, y, sW)
+        finally:
+            self._text_elem = self._text = None
+            self._text_links = {}
+        self.leave()
+
+    def text_object(self, tx: Any) -> None:
+        """A text object was begun: the paragraph with links being drawn opens its first sequence in it."""
+        if self._text_elem is None or self._text is not None or not self._stack or self._stack[-1][0] is not _TEXT:
+            return
+        self._text = tx
+        self._text_open(self._text_elem)
+
+    def text_drawn(self, tx: Any) -> None:
+        """A text object is about to be added to the page: close its open sequence inside it."""
+        if tx is self._text and self._text is not None:
+            self._text_close()
+
+    def link_mark(self, label: str) -> None:
+        """A link's text starts (label: its target) or ends (LINK_END) in the paragraph being drawn."""
+        if self._text is None or self._text_elem is None:
+            return
+        self._text_close()
+        if label == LINK_END:
+            self._text_open(self._text_elem)
+            return
+        target = unescape(label)
+        link = StructElem("Link", self._text_elem, contents=_link_contents(target))
+        self._text_elem.kids.append(link)
+        self._text_links[target] = link
+        self._text_open(link)
+
+    def _text_open(self, e: StructElem) -> None:
+        code = rl.text_code(self._text)
+        mcid = len(self._page)
+        self._page.append(e)
+        mark = (len(self.pages), mcid)
+        e.kids.append(mark)
+        code.append(f"/{e.role} <</MCID {mcid}>> BDC")
+        self._text_seq = (e, mark, len(code) - 1)
+
+    def _text_close(self) -> None:
+        if self._text_seq is None:
+            return
+        e, mark, start = self._text_seq
+        self._text_seq = None
+        code = rl.text_code(self._text)
+        if any("Tj" in entry or "TJ" in entry for entry in code[start + 1:]):
+            code.append("EMC")
+            return
+        del code[start]  # nothing shown in it: take the empty sequence back out
+        self._page.pop()
+        e.kids.remove(mark)
+
+    def annotation(self, ref: Any, target: str = "") -> None:
+        """Put a link annotation just added to the page under the Link element being drawn.
+        `target` (a URL) is its /Contents when the Link element says nothing."""
+        e: StructElem | None = self._text_links.get(target)  # a link in a paragraph's text
+        if e is None:
+            e = self._stack[-1][1] if self._stack else None
         while e is not None and e.role != "Link":
             e = e.parent
         if e is None:  # drawn by something not tagged as a link: the annotation gets a Link of its own
             e = self.elem(Tag("Link"))
         e.kids.append(AnnotationRef(len(self.pages), ref))
-        self.links.append((e, ref, len(self.pages)))
+        self.links.append((e, ref, target))
 
     def end_page(self) -> None:
         if self._stack or self._seq is not None:
@@ -300,13 +430,14 @@ class Tagger:
         for i, page_elems in enumerate(self.pages):
             nums += [i, PDFArray([e.ref for e in page_elems])]
             rl.add_page_entries(pages[i], StructParents=i, Tabs=PDFName("S"))
-        for j, (link, ref, _page) in enumerate(self.links):
+        for j, (link, ref, target) in enumerate(self.links):
             key = len(self.pages) + j
             nums += [key, link.ref]
-            annotation = rl.object_named(doc, ref)
-            annotation["StructParent"] = key
-            if link.alt:
-                annotation["Contents"] = PDFString(link.alt)
+            contents = link.contents or link.alt or target
+            entries: dict[str, object] = {"StructParent": key}
+            if contents:
+                entries["Contents"] = contents
+            rl.set_annotation_entries(rl.object_named(doc, ref), **entries)
         tree_root["K"] = self.root.ref
         tree_root["ParentTree"] = doc.Reference(PDFDictionary({"Nums": PDFArray(nums)}))
         tree_root["ParentTreeNextKey"] = len(self.pages) + len(self.links)
@@ -463,13 +594,26 @@ class TaggingCanvas(Canvas):
         super().__init__(*args, **kwargs)
         setattr(self, TAGGER, Tagger(self))
 
+    def beginText(self, x: float = 0, y: float = 0, direction: Any = None) -> Any:
+        tx = super().beginText(x, y, direction)
+        getattr(self, TAGGER).text_object(tx)
+        return tx
+
+    def drawText(self, aTextObject: Any) -> None:
+        getattr(self, TAGGER).text_drawn(aTextObject)
+        super().drawText(aTextObject)
+
     def showPage(self) -> None:
         getattr(self, TAGGER).end_page()
         super().showPage()
 
     def linkURL(self, url: str, rect: Any, *args: Any, **kwargs: Any) -> None:
         super().linkURL(url, rect, *args, **kwargs)
-        getattr(self, TAGGER).annotation(rl.last_annotation(self))
+        getattr(self, TAGGER).annotation(rl.last_annotation(self), url)
+
+    def linkRect(self, contents: str, destinationname: str, *args: Any, **kwargs: Any) -> None:
+        super().linkRect(contents, destinationname, *args, **kwargs)
+        getattr(self, TAGGER).annotation(rl.last_annotation(self), contents)
 
     def save(self) -> None:
         if rl.code(self):
@@ -664,7 +808,7 @@ def ensure(flowable: Any) -> Any:
         content = rl.container_content(flowable)
         content[:] = [ensure(f) for f in content]
         return flowable
-    if isinstance(flowable, Paragraph):
+    if isinstance(flowable, Paragraph) or getattr(flowable, "is_paragraph", False):  # or a ShapedParagraph
         return wrap(flowable, Tag(role_for_style(flowable.style)))
     if isinstance(flowable, QrCode):
         return qr_code(flowable)

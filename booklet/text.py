@@ -8,9 +8,12 @@ inserted as escaped plain text. Nothing from the input can ever form a tag.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 _TOKEN = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}|\*\*|\*")
+#: Anything between {{ and }} (validation names the ones that are not valid placeholders).
+_PLACEHOLDER_ANY = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 
 #: Web addresses, e-mail addresses and phone numbers: printed whole, never broken inside.
 _URL = r"(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)\]'\u2019\u201d]"  # not ending in punctuation or quotes
@@ -49,7 +52,7 @@ def markup(text: str, values: dict[str, str] | None = None, emphasis: str = "ita
     _pair(tokens, "*")
     out: list[str] = []
     bold = italic = False
-    for kind, value in tokens:
+    for kind, value, _ in tokens:
         if kind == "text":
             out.append(escape(keep_whole(value)))
             continue
@@ -84,52 +87,114 @@ def plain(text: str, values: dict[str, str] | None = None) -> str:
     tokens = _tokens(text, values or {})
     _pair(tokens, "**")
     _pair(tokens, "*")
-    return "".join(value for kind, value in tokens if kind == "text")
+    return "".join(value for kind, value, _ in tokens if kind == "text")
 
 
-def _tokens(text: str, values: dict[str, str]) -> list[tuple[str, str]]:
-    tokens: list[tuple[str, str]] = []
+def _tokens(text: str, values: dict[str, str]) -> list[tuple[str, str, int]]:
+    """(kind, value, offset): text runs, and the emphasis marks still to be paired ('?**', '?*') with the
+    characters just before and after them as their value."""
+    tokens: list[tuple[str, str, int]] = []
     pos = 0
     for match in _TOKEN.finditer(text):
         if match.start() > pos:
-            tokens.append(("text", text[pos:match.start()]))
+            tokens.append(("text", text[pos:match.start()], pos))
         name = match.group(1)
         if name is not None:
-            tokens.append(("text", values.get(name, match.group(0))))
+            tokens.append(("text", values.get(name, match.group(0)), match.start()))
         else:
             before = text[match.start() - 1] if match.start() else " "
             after = text[match.end()] if match.end() < len(text) else " "
-            tokens.append(("?" + match.group(0), before + after))
+            tokens.append(("?" + match.group(0), before + after, match.start()))
         pos = match.end()
     if pos < len(text):
-        tokens.append(("text", text[pos:]))
+        tokens.append(("text", text[pos:], pos))
     return tokens
 
 
-def _pair(tokens: list[tuple[str, str]], mark: str) -> None:
-    """Turn matched emphasis marks into tokens of their own; unmatched ones stay text."""
+def _pair(tokens: list[tuple[str, str, int]], mark: str) -> list[tuple[int, bool]]:
+    """Turn matched emphasis marks into tokens of their own; unmatched ones stay text.
+
+    Returns the unmatched marks as (index, opening): `opening` when the mark was followed by a
+    character that is not a space (it would have started emphasis), else it could only have closed it.
+    """
+    unmatched: list[tuple[int, bool]] = []
     opener: int | None = None
-    for i, (kind, around) in enumerate(tokens):
+    for i, (kind, around, offset) in enumerate(tokens):
         if kind != "?" + mark:
             continue
         before, after = around[0], around[1]
         # A pair must enclose something: '****' is four asterisks, not an empty bold.
         if opener is not None and not before.isspace() and i - opener > 1:
-            tokens[opener] = (mark, "")
-            tokens[i] = (mark, "")
+            tokens[opener] = (mark, "", tokens[opener][2])
+            tokens[i] = (mark, "", offset)
             opener = None
         elif not after.isspace():
             if opener is not None:
-                tokens[opener] = ("text", mark)
+                tokens[opener] = ("text", mark, tokens[opener][2])
+                unmatched.append((opener, True))
             opener = i
         else:
-            tokens[i] = ("text", mark)
+            tokens[i] = ("text", mark, offset)
+            unmatched.append((i, False))
     if opener is not None:
-        tokens[opener] = ("text", mark)
+        tokens[opener] = ("text", mark, tokens[opener][2])
+        unmatched.append((opener, True))
     if mark == "*":  # anything still unresolved is literal text
-        for i, (kind, _) in enumerate(tokens):
+        for i, (kind, _, offset) in enumerate(tokens):
             if kind.startswith("?"):
-                tokens[i] = ("text", kind[1:])
+                tokens[i] = ("text", kind[1:], offset)
+    return unmatched
+
+
+@dataclass(frozen=True)
+class Unbalanced:
+    """A formatting mark without its partner: `**`, `*`, `{{` or `}}` at `offset` in the text."""
+
+    offset: int
+    mark: str
+    opening: bool  # True: it opens (bold, italic, a placeholder) and is never closed
+
+
+#: Characters after which a lone `*` or `**` does not touch a word: punctuation that ends a phrase.
+_ENDS_PHRASE = frozenset(".,;:!?)]}\u2019\u201d")
+
+
+def unbalanced(text: str) -> list[Unbalanced]:
+    """The marks in the author's text that have no partner and touch a word, in order.
+
+    These would print as literal asterisks or braces where the author meant formatting
+    (`**do not rub it.`, `{{ surgery_date }`). Literal asterisks that are clearly meant are
+    not reported: one with a space (or nothing) on both sides (`5 * 3`, `***`), a run of four
+    or more (`****`), one between letters or digits (`2*3`), and a single `*` at the end of a
+    word (a footnote mark: `Costs*`). See "Formatting marks" in the README.
+    """
+    found: list[Unbalanced] = []
+    covered = [m.span() for m in _PLACEHOLDER_ANY.finditer(text)]
+    for brace in re.finditer(r"\{\{|\}\}", text):
+        if not any(start <= brace.start() < end for start, end in covered):
+            found.append(Unbalanced(brace.start(), brace.group(0), brace.group(0) == "{{"))
+    tokens = _tokens(text, {})
+    for mark in ("**", "*"):
+        for index, opening in _pair(tokens, mark):
+            offset = tokens[index][2]
+            start, end = offset, offset + len(mark)
+            while start > 0 and text[start - 1] == "*":
+                start -= 1
+            while end < len(text) and text[end] == "*":
+                end += 1
+            before = text[start - 1] if start else " "
+            after = text[end] if end < len(text) else " "
+            if (before.isspace() and (after.isspace() or after in _ENDS_PHRASE)) or end - start >= 4:
+                continue  # a literal run of asterisks: '5 * 3', '***', '****'
+            if opening:
+                if after in _ENDS_PHRASE:
+                    continue  # '(*)' touches no word on its right
+                if mark == "*" and text[offset - 1:offset].isalnum():
+                    continue  # '2*3': between letters or digits
+            elif mark == "*":
+                continue  # 'Costs*': a footnote mark at the end of a word
+            found.append(Unbalanced(offset, mark, opening))
+    return sorted(found, key=lambda u: u.offset)
 
 
 def no_hyphens_in_bold(markup: str) -> str:
@@ -146,3 +211,86 @@ def escape_text(text: str) -> str:
 def fill_plain(text: str, values: dict[str, str]) -> str:
     """Placeholders filled, nothing else changed (for URLs)."""
     return _TOKEN.sub(lambda mt: values.get(mt.group(1), mt.group(0)) if mt.group(1) else mt.group(0), text)
+
+
+#: A tag in paragraph markup (everything else in markup is escaped text).
+_MARKUP_TAG = re.compile(r"<[^>]*>")
+
+
+def with_links(markup: str) -> str:
+    """Paragraph markup (from `markup` or `escape_text`) with each web address, e-mail address and phone
+    number in its text made a link: `<a href="TARGET">address</a>`.
+
+    The target is built here from the address as matched in the unescaped text, never taken from the
+    author's markup: `https:` for web addresses (`www.` ones get `https://`), `mailto:` for e-mail
+    addresses, and `tel:` with only the digits and `+` of a phone number; it is escaped for the attribute.
+    An address interrupted by a tag (`**bold**` inside it) stays plain text.
+    """
+    from xml.sax.saxutils import unescape
+
+    out: list[str] = []
+    pos = 0
+    for tag in [*_MARKUP_TAG.finditer(markup), None]:
+        end = tag.start() if tag is not None else len(markup)
+        out.append(_linked(unescape(markup[pos:end])) if end > pos else "")
+        if tag is not None:
+            out.append(tag.group(0))
+            pos = tag.end()
+    return "".join(out)
+
+
+def _linked(text: str) -> str:
+    """Plain text as escaped markup, its addresses as links."""
+    out: list[str] = []
+    pos = 0
+    for m in ADDRESS.finditer(text):
+        if not _is_address(m.group(0)):
+            continue
+        target = link_target(m.group(0))
+        out += [escape(text[pos:m.start()]), f'<a href="{escape(target, {chr(34): "&quot;"})}">',
+                escape(m.group(0)), "</a>"]
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def link_target(address: str) -> str:
+    """Where a printed address leads: a web address itself (`www.` with `https://`), `mailto:` an e-mail
+    address, `tel:` a phone number's digits (ASCII) and `+`."""
+    import unicodedata
+
+    if "://" in address:
+        return address
+    if address.startswith("www."):
+        return "https://" + address
+    if "@" in address:
+        return "mailto:" + address
+    return "tel:" + "".join("+" if ch == "+" else str(unicodedata.decimal(ch)) for ch in address
+                            if ch == "+" or ch.isdecimal())
+
+
+def runs(text: str, values: dict[str, str] | None = None) -> list[tuple[str, bool, bool]]:
+    """The author's text as (plain text, bold, italic) runs: placeholders filled, the content format's own
+    marks turned into the flags and dropped, everything else kept as typed (for outputs other than paragraph
+    markup, such as booklet.html, which escape it their own way)."""
+    tokens = _tokens(text, values or {})
+    _pair(tokens, "**")
+    _pair(tokens, "*")
+    out: list[tuple[str, bool, bool]] = []
+    bold = italic = False
+    for kind, value, _ in tokens:
+        if kind == "text":
+            if out and out[-1][1:] == (bold, italic):
+                out[-1] = (out[-1][0] + value, bold, italic)
+            elif value:
+                out.append((value, bold, italic))
+        elif kind == "**":
+            bold = not bold
+        else:
+            italic = not italic
+    return out
+
+
+def address_spans(text: str) -> list[tuple[int, int]]:
+    """Where the web addresses, e-mail addresses and phone numbers are in plain text: (start, end) offsets."""
+    return [m.span() for m in ADDRESS.finditer(text) if _is_address(m.group(0))]

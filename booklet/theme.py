@@ -11,7 +11,8 @@ from typing import Any
 
 import yaml
 
-from .model import Clinic
+from .errors import Problem
+from .model import Clinic, Handout
 
 #: WCAG 2.x AA contrast for normal-size text.
 MIN_TEXT_CONTRAST = 4.5
@@ -120,11 +121,51 @@ def _merge(into: dict[str, Any], overlay: dict[str, Any]) -> None:
             into[key] = value if not isinstance(value, dict) else dict(value)
 
 
+#: Tags whose layout words are another block's (lower case): Chinese by region (zh-TW is written in
+#: traditional characters), Cantonese in traditional characters, and the Portuguese of Africa and Asia,
+#: which follows Portugal's spelling (a plain `pt` is Brazilian Portuguese, as in CLDR).
+_WORDS_ALIASES = {
+    "zh": "zh-Hans", "zh-cn": "zh-Hans", "zh-sg": "zh-Hans", "zh-my": "zh-Hans",
+    "zh-tw": "zh-Hant", "zh-hk": "zh-Hant", "zh-mo": "zh-Hant", "yue": "zh-Hant", "zh-yue": "zh-Hant",
+    **{f"pt-{region}": "pt-PT" for region in ("ao", "cv", "gq", "gw", "lu", "mo", "mz", "st", "tl")},
+}
+
+
+def words_language(language: str) -> str | None:
+    """The layouts/strings.yaml block for a BCP 47 tag, None when there is none.
+
+    The whole tag first, then shorter and shorter (zh-Hant-TW: zh-Hant-TW, zh-Hant, zh), each as itself
+    or through _WORDS_ALIASES (zh-TW finds zh-Hant, zh zh-Hans, pt-AO pt-PT). Case does not matter."""
+    keys = {key.lower(): key for key in _layout_file("strings")}
+    subtags = language.strip().replace("_", "-").lower().split("-")
+    for n in range(len(subtags), 0, -1):
+        tag = "-".join(subtags[:n])
+        for candidate in (tag, _WORDS_ALIASES.get(tag, "").lower()):
+            if candidate in keys:
+                return keys[candidate]
+    return None
+
+
 def words_for(language: str) -> dict[str, str]:
+    """The words the layout prints itself in `language` (English for a language without them)."""
     strings = _layout_file("strings")
     words = dict(strings["en"])
-    words.update(strings.get(language.split("-")[0].lower(), {}))
+    words.update(strings.get(words_language(language) or "en", {}))
     return words
+
+
+def words_warnings(handout: Handout) -> list[Problem]:
+    """A warning when the handout's language has no layout words: they would print in English."""
+    if words_language(handout.language) is not None:
+        return []
+    primary = handout.language.strip().split("-")[0].lower() or handout.language
+    return [Problem(
+        handout.field_locs.get("language", handout.loc),
+        f"booklet has no layout words in '{handout.language}': the words the layout prints itself "
+        "(Contents, At a glance, Key points, Page, Phone, Please turn over …) print in English",
+        f"they can be added to layouts/strings.yaml in booklet: a '{primary}:' block with the words of its "
+        "'en:' block translated (or ask booklet's maintainers for them)",
+        severity="warning")]
 
 
 @lru_cache(maxsize=64)

@@ -12,17 +12,22 @@ from pathlib import Path
 
 from . import model as m
 from .errors import BookletError, Loc, Problem, Problems
-from .source import Mapping, Node, Scalar, Sequence, kind_of, load
+from .source import Mapping, Node, Scalar, Sequence, kind_of, load, read_text
+from .text import Unbalanced, unbalanced
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 PLACEHOLDER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
 HEX_COLOR = re.compile(r"#[0-9A-Fa-f]{6}\Z")
+#: `primary: #0B6E4F` unquoted: YAML reads the colour as a comment and the key as empty.
+COLOR_COMMENT = re.compile(r"\s*:\s+(#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3}))(?![\w])")
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
 URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
 #: A QR code beyond this many characters gets too dense to scan from paper.
 MAX_QR_CHARS = 400
 MAX_NOTE_LINES = 60
+#: Pointing inside a value looks this many lines past its start at most (a long block of text).
+MAX_VALUE_LINES = 500
 #: A leaflet reference is a short code (ONC-014) printed in every page footer beside the title.
 MAX_REFERENCE_CHARS = 40
 
@@ -61,12 +66,53 @@ DEFAULT_CLINIC = m.Clinic(name="", logo=None, logo_alt="", colors=m.Colors("#1F5
 class _Reader:
     """Reads one file's nodes into model values, noting problems instead of stopping."""
 
-    def __init__(self, path: Path, root_dir: Path, assets: tuple[Path, ...] = ()) -> None:
+    def __init__(self, path: Path, root_dir: Path, assets: tuple[Path, ...] = (), *, formatted: bool = False) -> None:
         self.path = path
         self.root_dir = root_dir
         self.assets = assets
         self.problems = Problems()
         self.placeholders: dict[str, Loc] = {}
+        #: Handout text may hold **bold**, *italic* and {{ placeholders }}: their marks must balance.
+        self.formatted = formatted
+        self._marks_checked: set[Loc] = set()
+        self._lines: list[str] | None = None
+
+    # -- places within a value ----------------------------------------------
+    def source_line(self, line: int) -> str:
+        """The file's line `line` (1-based) as written, for pointing inside a value."""
+        if self._lines is None:
+            try:
+                self._lines = read_text(self.path, str(self.path)).split("\n")
+            except BookletError:
+                self._lines = []
+        return self._lines[line - 1] if 0 < line <= len(self._lines) else ""
+
+    def place_of(self, node: Scalar, value: str, offset: int) -> Loc:
+        """Where the character at `offset` of a value is in the file: the same occurrence of that
+        character counted from where the value starts (the model's text is the value with its
+        spaces tidied, so counting a character is exact where columns are not)."""
+        char = value[offset]
+        wanted = value.count(char, 0, offset) + 1
+        line, start = node.loc.line, node.loc.col - 1
+        self.source_line(line)  # reads the file
+        while 0 < line <= len(self._lines or []) and line < node.loc.line + MAX_VALUE_LINES:
+            text = self.source_line(line)
+            for i in range(max(start, 0), len(text)):
+                if text[i] == char:
+                    wanted -= 1
+                    if wanted == 0:
+                        return Loc(node.loc.path, line, i + 1)
+            line, start = line + 1, 0
+        return node.loc
+
+    def note_marks(self, node: Scalar, value: str, emphasis: bool) -> None:
+        """Unbalanced **, *, {{ and }}: errors at the mark, never asterisks or braces printed by mistake."""
+        if node.loc in self._marks_checked:
+            return
+        self._marks_checked.add(node.loc)
+        for mark in unbalanced(value):
+            if mark.mark in ("{{", "}}") or (self.formatted and emphasis):
+                self.problems.add(self.place_of(node, value, mark.offset), *_mark_message(value, mark))
 
     # -- structure ---------------------------------------------------------
     def fields(self, node: Node, spec: dict[str, tuple[str, bool]], what: str) -> dict[str, Node]:
@@ -84,6 +130,13 @@ class _Reader:
                 continue
             kind = spec[name][0]
             if isinstance(value, Scalar) and value.is_null:
+                colour = COLOR_COMMENT.match(self.source_line(key.loc.line), key.loc.col - 1 + len(name))
+                if colour and value.text == "":
+                    self.problems.add(Loc(key.loc.path, key.loc.line, colour.start(1) + 1),
+                                      f"'{name}' has no value: {colour.group(1)} is read as a comment, "
+                                      "because a # after a space starts a comment in YAML",
+                                      f"quote it: {name}: \"{colour.group(1)}\"")
+                    continue
                 if spec[name][1]:
                     self.problems.add(value.loc, f"'{name}' is empty", "write a value after the colon")
                 continue
@@ -111,7 +164,9 @@ class _Reader:
                 self.problems.add(node.loc, f"{what} is missing '{name}'", f"add a line '{name}: ...'")
         return found
 
-    def text(self, node: Node | None, *, keep_lines: bool = False) -> str:
+    def text(self, node: Node | None, *, keep_lines: bool = False, emphasis: bool = True) -> str:
+        """The text of a value, spaces tidied. `emphasis=False` for values that are not printed as
+        formatted text (addresses), where an asterisk is just a character."""
         if node is None:
             return ""
         if not isinstance(node, Scalar):
@@ -126,6 +181,7 @@ class _Reader:
         else:
             value = "\n".join(" ".join(line.split()) for line in value.split("\n")).strip()
         self.note_placeholders(value, node.loc)
+        self.note_marks(node, value, emphasis)
         return value
 
     def texts(self, node: Node | None, what: str) -> tuple[str, ...]:
@@ -207,6 +263,44 @@ class _Reader:
         return None
 
 
+#: How much of the author's text a hint repeats to show where a closing mark goes.
+_EXAMPLE_WORDS = 6
+
+
+def _mark_message(value: str, mark: Unbalanced) -> tuple[str, str]:
+    """The message and hint for a mark without its partner (booklet.text.unbalanced)."""
+    after = value[mark.offset + len(mark.mark):]
+    if mark.mark == "{{":
+        inside = after.split("}", 1)[0].strip() if "}" in after else " ".join(after.split()[:1])
+        name = inside if PLACEHOLDER_NAME.match(inside) else "name"
+        shown = "{{" + after[:after.index("}") + 1] if "}" in after else "{{" + after
+        return (f"the placeholder '{_shorten(shown)}' is not closed, so it would print as typed",
+                f"end it with two braces: {{{{ {name} }}}}")
+    if mark.mark == "}}":
+        return ("'}}' closes a placeholder that was never opened",
+                "a placeholder is written {{ name }}, with two braces on each side; or remove the braces")
+    what, printed = ("bold", "two asterisks") if mark.mark == "**" else ("italic", "an asterisk")
+    if mark.mark == "**":
+        words = "the last word in bold" if mark.opening else "the first word in bold"
+    else:
+        words = "the last word in italics" if mark.opening else "the first word in italics"
+    if mark.opening:
+        after_words = after.split()
+        example = mark.mark + after_words[0] + mark.mark + " ".join(["", *after_words[1:_EXAMPLE_WORDS]])
+        hint = f"put {mark.mark} after {words}, like: {example}"
+        if mark.mark == "*":
+            hint += "; or, to print an asterisk, put a space after it"
+        return f"'{mark.mark}' starts {what} text that is never closed: it would print as {printed}", hint
+    before_words = value[:mark.offset].split()
+    example = " ".join([*before_words[-_EXAMPLE_WORDS:-1], mark.mark + before_words[-1] + mark.mark])
+    return (f"'{mark.mark}' ends {what} text that was never started: it would print as {printed}",
+            f"put {mark.mark} before {words}, like: {example}; or remove it")
+
+
+def _shorten(text: str, most: int = 40) -> str:
+    return text if len(text) <= most else text[:most - 1] + "…"
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
@@ -219,15 +313,16 @@ def _did_you_mean(name: str, choices: object) -> str:
 
 
 # -- handout -----------------------------------------------------------------
-def read_handout(path: Path, *, assets: tuple[Path, ...] = ()) -> m.Handout:
-    """Load and validate a content file. Raises BookletError listing every problem."""
-    root = load(path)
+def read_handout(path: Path, *, assets: tuple[Path, ...] = (), data: bytes | None = None) -> m.Handout:
+    """Load and validate a content file (`data`: its bytes, read elsewhere, e.g. from standard input; images
+    are then found from the folder of `path`). Raises BookletError listing every problem."""
+    root = load(path, data=data)
     if isinstance(root, Mapping):
         keys = {k.text for k, _ in root.items}
         if "name" in keys and not keys & {"title", "sections"}:
             raise BookletError.at(root.loc, "this looks like a clinic profile, not a handout",
                                   f"give it with --clinic {path.name}, and the handout file as the content")
-    r = _Reader(path, path.resolve().parent, assets)
+    r = _Reader(path, path.resolve().parent, assets, formatted=True)
     f = r.fields(root, HANDOUT_FIELDS, "the handout")
     language = r.text(f.get("language")) or "en"
     if not LANGUAGE_TAG.match(language):
@@ -410,10 +505,10 @@ def _image(r: _Reader, value: Node, loc: Loc) -> m.Block | None:
         probe(path)
     except BookletError as exc:
         for p in exc.problems:
-            r.problems.add(src_node.loc if src_node else loc, f"image '{r.text(src_node)}' cannot be used: {p.message}",
-                           p.hint)
+            r.problems.add(src_node.loc if src_node else loc,
+                           f"image '{r.text(src_node, emphasis=False)}' cannot be used: {p.message}", p.hint)
         return None
-    return m.Image(r.text(src_node), path, alt, r.text(f.get("caption")), width, loc)
+    return m.Image(r.text(src_node, emphasis=False), path, alt, r.text(f.get("caption")), width, loc)
 
 
 def _notes(r: _Reader, value: Node, loc: Loc) -> m.Block | None:
@@ -450,7 +545,7 @@ def _glossary(r: _Reader, value: Node, loc: Loc) -> m.Block | None:
 
 def _qr(r: _Reader, value: Node, loc: Loc) -> m.Block | None:
     f = r.fields(value, QR_FIELDS, "the QR code")
-    url = r.text(f.get("url"))
+    url = r.text(f.get("url"), emphasis=False)
     # A placeholder may fill part of the address (`{{ id }}` has spaces), never its scheme.
     if url and not re.match(r"(https?://|tel:|mailto:)\S+\Z", PLACEHOLDER.sub("x", url)):
         r.problems.add(f["url"].loc, f"'{url}' is not a web address", "start it with https://")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -394,3 +395,18 @@ def test_hostile_csv_values_print_literally_and_run_nothing(write_yaml, run_cli,
         assert annotations == []
     assert "<b>" not in stderr
     assert "passwd" not in stderr
+
+
+def test_what_build_would_warn_about_is_said_once_for_the_whole_batch(write_yaml, run_cli, tmp_path):
+    # An expired review date and a language without layout words: every copy has them, said once each.
+    text = HANDOUT.format(title="Gout", ref="GOUT", text="Gout makes joints sore.").replace(
+        "language: en-GB\n", "language: nl\nreview_by: 2020-01-31\n")
+    content = write_yaml(text, "gout.yaml")
+    code, _, err = run_cli("batch", content, "--variant", "booklet", "--variant", "summary", "--jobs", "1",
+                           "--out", tmp_path / "out")
+    assert code == 0, err
+    assert files(tmp_path / "out") == ["gout-summary.pdf", "gout.pdf"]
+    expired = [line for line in err.splitlines() if "the review date 2020-01-31 has passed" in line]
+    assert expired == [f"{content}:5:12: warning (2 files): the review date 2020-01-31 has passed "
+                       f"({(dt.date.today() - dt.date(2020, 1, 31)).days} days ago)"]
+    assert sum("no layout words in 'nl'" in line for line in err.splitlines()) == 1

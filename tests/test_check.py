@@ -142,7 +142,8 @@ def test_jargon_without_a_glossary_is_reported_once_at_its_first_use(write_yaml:
     assert str(f) == (
         f"{path}:{line_of(path, 'You will see an oncologist')}:9: warning: 'oncologist' is a medical word "
         "many patients do not know, and no glossary explains it [jargon]\n"
-        "  hint: add 'Oncologist: what it means' to a glossary block, or say it in everyday words"
+        "  hint: add 'Oncologist: what it means' to a glossary block, or say it in everyday words: "
+        "cancer doctor; cancer care"
     )
 
 

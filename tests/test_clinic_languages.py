@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import DATA, EXAMPLE, squash
 
-from booklet import api, check
+from booklet import api
 from booklet import model as m
+from booklet.check import check as check_handouts
 from booklet.errors import BookletError, Loc
 from booklet.validate import clinic_for_language, clinic_texts, match_language, read_clinic
 
@@ -237,7 +238,7 @@ def test_an_english_only_clinic_warns_for_a_spanish_handout(run_cli, tmp_path: P
 
 def test_check_reports_the_same_warning_once() -> None:
     """check lays the handout out as build does (check.builds) and reports what build would warn about."""
-    findings = check.check([SPANISH], ENGLISH_ONLY)
+    findings = check_handouts([SPANISH], ENGLISH_ONLY)
     language = [f for f in findings if "is printed untranslated" in f.message]
     assert [(f.path, f.line, f.severity, f.rule) for f in language] == [
         (str(ENGLISH_ONLY), 9, "warning", "build"), (str(ENGLISH_ONLY), 15, "warning", "build"),
@@ -245,7 +246,7 @@ def test_check_reports_the_same_warning_once() -> None:
     handout, clinic = api.load(SPANISH, ENGLISH_ONLY)
     built = api.prepare(handout, clinic).warnings
     assert [(f.message, f.hint) for f in language] == [(w.message, w.hint) for w in built]
-    assert not [f for f in check.check([SPANISH], MULTILINGUAL) if "clinic's" in f.message]
+    assert not [f for f in check_handouts([SPANISH], MULTILINGUAL) if "clinic's" in f.message]
 
 
 def test_warnings_point_into_the_clinic_profile() -> None:

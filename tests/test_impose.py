@@ -10,6 +10,7 @@ import pdfplumber
 import pytest
 from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A3, A4, A5, landscape, letter
+from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
@@ -77,7 +78,7 @@ def test_sheet_order_for_8_pages():
     assert sheet_order(8) == [(8, 1), (2, 7), (6, 3), (4, 5)]
 
 
-@pytest.mark.parametrize(("pages", "padded"), [(8, 8), (6, 8), (4, 4), (12, 12)])
+@pytest.mark.parametrize(("pages", "padded"), [(8, 8), (4, 4), (12, 12)])
 def test_a5_pages_land_on_a4_landscape_in_saddle_order(pages, padded):
     out = impose_saddle_stitch(make_booklet(pages))
     reader = PdfReader(io.BytesIO(out))
@@ -118,7 +119,7 @@ def test_a4_pages_land_on_a3_landscape():
 
 
 def test_output_is_deterministic_and_keeps_title():
-    src = make_booklet(6)
+    src = make_booklet(8)
     first, second = impose_saddle_stitch(src), impose_saddle_stitch(src)
     assert first == second
     assert impose_saddle_stitch(src, marks=True) == impose_saddle_stitch(src, marks=True)
@@ -155,9 +156,9 @@ def test_combine_odd_booklets_start_each_copy_on_a_new_sheet():
 
 
 def test_combine_imposed_copies():
-    one = impose_saddle_stitch(make_booklet(6))
+    one = impose_saddle_stitch(make_booklet(8))
     out = combine([one, one])
-    assert halves(out) == expected(8, 6) * 2
+    assert halves(out) == expected(8, 8) * 2
 
 
 def test_write_atomic_writes_and_replaces(tmp_path):
@@ -285,3 +286,37 @@ def test_rotated_pages_are_imposed_as_displayed():
     assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(landscape(A4))
     squash = lambda sides: [tuple("".join(t.split()) for t in side) for side in sides]  # noqa: E731
     assert squash(halves(out)) == squash(expected(4, 4))
+
+
+# -- only a booklet is imposed (#14) ---------------------------------------------------
+NOT_A_BOOKLET = ("  hint: impose only a booklet made by 'booklet build'; print a summary, a page already imposed "
+                 "and any other PDF as it is")
+
+
+@pytest.mark.parametrize(("count", "size", "message"), [
+    pytest.param(1, A4, "the PDF has 1 page, but a booklet has a multiple of 4 (4, 8, 12, ...): it is folded "
+                 "from sheets printed on both sides", id="one-page-a4-summary"),
+    pytest.param(6, A5, "the PDF has 6 pages, but a booklet has a multiple of 4 (4, 8, 12, ...): it is folded "
+                 "from sheets printed on both sides", id="six-a5-pages"),
+    pytest.param(4, landscape(A4), "the pages are 297 x 210 mm (A4 landscape), but booklet pages are A5 or "
+                 "half-letter (A4 or Letter in large print), upright", id="sheets-already-imposed"),
+    pytest.param(4, A3, "the pages are 297 x 420 mm (A3), but booklet pages are A5 or half-letter "
+                 "(A4 or Letter in large print), upright", id="a3-pages"),
+    pytest.param(4, (100 * mm, 100 * mm), "the pages are 100 x 100 mm, but booklet pages are A5 or half-letter "
+                 "(A4 or Letter in large print), upright", id="odd-size"),
+])
+def test_impose_refuses_a_pdf_that_is_not_a_booklet(tmp_path, run_cli, count, size, message):
+    src = tmp_path / "summary.pdf"
+    src.write_bytes(make_booklet(count, size))
+    code, _, err = run_cli("impose", src, "-o", tmp_path / "sheets.pdf")
+    assert code == 2
+    assert err == f"{src}: error: {message}\n{NOT_A_BOOKLET}\n"
+    assert not (tmp_path / "sheets.pdf").exists()
+
+
+def test_impose_takes_a_large_print_booklet_onto_a3(tmp_path, run_cli):
+    src = tmp_path / "large-print.pdf"
+    src.write_bytes(make_booklet(8, A4))
+    code, _, _ = run_cli("impose", src, "-o", tmp_path / "sheets.pdf")
+    assert code == 0
+    assert len(PdfReader(tmp_path / "sheets.pdf").pages) == 4

@@ -91,8 +91,8 @@ REFUSED = [
     ),
     pytest.param(
         'title: "Hello\nsubtitle: x\n',
-        "{p}:3:1: error: YAML syntax error: found unexpected end of stream (while scanning a quoted scalar)\n"
-        "  hint: check for a missing quote or bracket",
+        "{p}:1:8: error: the text that starts with \" here is never closed with another \"\n"
+        "  hint: end the text with \" on the same line: title: \"Hello\"",
         id="unclosed-quote",
     ),
     pytest.param(

@@ -144,7 +144,8 @@ def test_only_urgent_and_warning_callouts_go_under_when_to_get_help(built: Calla
 def test_qr_code_links_to_the_clinic_website(built: Callable[..., api.Result]) -> None:
     page = PdfReader(built().output).pages[0]
     uris = [a.get_object()["/A"]["/URI"] for a in page.get("/Annots", []) if "/A" in a.get_object()]
-    assert uris == ["https://riverside.example/breastcare"]
+    # the QR code, and the website and phone number printed beside it (live links too)
+    assert sorted(uris) == ["https://riverside.example/breastcare"] * 2 + ["tel:01234567890"]
 
 
 def test_no_qr_code_without_a_website(built: Callable[..., api.Result]) -> None:

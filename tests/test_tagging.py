@@ -296,7 +296,7 @@ def test_every_block_kind_has_its_role_and_text_in_reading_order(every_tree) -> 
         ("Figure", None),  # the clinic's logo
         ("P", "Riverside Breast Care Unit"),
         ("H1", "Tagging test handout"),
-        ("P", "Every block kind, once"),
+        ("H2", "Every block kind, once"),  # the subtitle: the heading under the title
         ("P", "People testing tagged PDFs"),  # the audience, in the cover band: read after the title
         ("H2", "Contents"),
         ("TOC", None),
@@ -397,15 +397,126 @@ def test_every_figure_has_alt_text(build, source: str, kind: str) -> None:
 
 def test_the_qr_code_is_a_link_with_its_annotation(every_tree) -> None:  # type: ignore[no-untyped-def]
     doc, _, pdf = every_tree
-    link = next(n for n in doc.walk() if n.role == "Link")
+    link = next(n for n in doc.walk() if n.role == "Link" and n.children("Figure"))
     assert [k.role if isinstance(k, Node) else k[0] for k in link.kids] == ["Figure", "objr"]
     annotation = pdf.get_object(link.kids[1][1])
     assert annotation.Subtype == "/Link"
     assert str(annotation.A.URI) == "https://example.org/video"
     assert str(annotation.Contents) == "QR code linking to https://example.org/video"
-    parents = pdf.Root.StructTreeRoot.ParentTree.Nums
-    key = int(annotation.StructParent)
-    assert dict(zip(list(parents)[::2], list(parents)[1::2], strict=False))[key].objgen == link.objgen
+    assert int(annotation.F) == 4  # printed
+    assert parent_tree(pdf)[int(annotation.StructParent)].objgen == link.objgen
+
+
+def parent_tree(pdf: pikepdf.Pdf) -> dict[int, pikepdf.Object]:
+    parents = list(pdf.Root.StructTreeRoot.ParentTree.Nums)
+    return dict(zip(parents[::2], parents[1::2], strict=False))
+
+
+def link_annotations(link: Node, pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
+    """A Link element's annotations (its OBJR kids), each checked to name the element back and to print."""
+    found = [pdf.get_object(k[1]) for k in link.kids if not isinstance(k, Node) and k[0] == "objr"]
+    tree = parent_tree(pdf)
+    for annotation in found:
+        assert annotation.Subtype == "/Link"
+        assert tree[int(annotation.StructParent)].objgen == link.objgen
+        assert int(annotation.F) == 4
+        assert str(annotation.Contents)
+    return found
+
+
+def test_contents_entries_link_to_their_sections(every_tree) -> None:  # type: ignore[no-untyped-def]
+    """TOC > TOCI > Link (the heading's text, its annotation, the page number); the link goes to the page
+    the section's heading is on (WCAG-2-2-Complete 4.1.2-48: a TOCI needs a destination)."""
+    doc, texts, pdf = every_tree
+    toc = next(n for n in doc.walk() if n.role == "TOC")
+    pages = {p.objgen: i for i, p in enumerate(pdf.pages)}
+    headings = {text_of(n, texts): n.marks()[0][0] for n in doc.children("H2")}
+    for entry, title in zip(toc.children(), ["Words and lists", "Tables and pictures", "Your notes", "Long things"],
+                            strict=True):
+        [link] = entry.children()
+        assert link.role == "Link"
+        assert [k[0] if isinstance(k, tuple) else k.role for k in link.kids] == ["mcr", "objr", "mcr"]
+        number = texts[link.kids[2][1:]]
+        assert squash(texts[link.kids[0][1:]] + number) == text_of(entry, texts)
+        [annotation] = link_annotations(link, pdf)
+        assert str(annotation.Contents) == title
+        assert "/A" not in annotation
+        target = annotation.Dest[0] if isinstance(annotation.Dest, pikepdf.Array) else annotation.Dest
+        page = pages[target[0].objgen] if isinstance(target, pikepdf.Array) else pages[target.objgen]
+        assert page == headings[squash(title)] == int(number) - 1
+
+
+def test_addresses_are_live_links_with_their_text_in_a_link_element(every_tree) -> None:  # type: ignore[no-untyped-def]
+    """A web address, an e-mail address and a phone number printed in a paragraph: each a Link element inside
+    the paragraph holding exactly its printed text and its annotation (https:, mailto:, tel: digits only),
+    the paragraph's own text before and after it in order."""
+    doc, texts, pdf = every_tree
+    targets = {}
+    for link in (n for n in doc.walk() if n.role == "Link" and not n.children("Figure")):
+        if link.kids and any(isinstance(k, tuple) and k[0] == "objr" for k in link.kids):
+            for annotation in link_annotations(link, pdf):
+                if "/A" in annotation:
+                    targets[str(annotation.A.URI)] = (text_of(link, texts), str(annotation.Contents))
+    assert targets["https://example.org/video"] == ("https://example.org/video", "example.org/video")
+    assert targets["tel:01234567890"] == (squash("01234 567 890"), "01234567890")
+    assert targets["mailto:breastcare@riverside.example"] == ("breastcare@riverside.example",) * 2
+    assert targets["https://riverside.example/breastcare"][0] == "riverside.example/breastcare".join(["https://", ""])
+    phone = next(n for n in doc.walk() if n.role == "P" and text_of(n, texts).startswith(squash("Phone:")))
+    assert [k[0] if isinstance(k, tuple) else k.role for k in phone.kids] == ["mcr", "Link"]
+    assert text_of(phone, texts) == squash("Phone: 01234 567 890")
+
+
+def test_author_markup_never_makes_a_link(write_yaml, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Only booklet makes links, from addresses it found in the text; typed markup prints as typed."""
+    path = write_yaml("""\
+        title: Links
+        sections:
+          - heading: One
+            body:
+              - 'Click <a href="javascript:alert(1)">here</a> or <link href="file:///etc/passwd">this</link>.'
+              - 'Mail nurse@clinic.example, call +44 20 7946 0123 or see www.clinic.example/a?b=1&c="2".'
+        """)
+    handout, clinic = api.load(path, RIVERSIDE)
+    pdf = open_pdf(api.render_prepared(api.prepare(handout, clinic, "booklet")).pdf)
+    uris = {str(a.A.URI) for page in pdf.pages for a in page.get("/Annots", []) if "/A" in a}
+    clinic_links = {"https://riverside.example/breastcare", "mailto:breastcare@riverside.example", "tel:01234567890"}
+    assert uris == clinic_links | {"https://www.clinic.example/a?b=1&c=", "mailto:nurse@clinic.example",
+                                   "tel:+442079460123"}
+    text = squash(" ".join(page.extract_text() for page in pdfplumber_pages(pdf)))
+    assert squash('Click <a href="javascript:alert(1)">here</a>') in text
+
+
+def pdfplumber_pages(pdf: pikepdf.Pdf) -> list:  # type: ignore[type-arg]
+    import pdfplumber
+
+    data = io.BytesIO()
+    pdf.save(data)
+    return list(pdfplumber.open(data).pages)
+
+
+def test_mailto_and_tel_links_are_written_and_nothing_is_fetched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Link targets are only written into annotations: ReportLab may open local files only
+    (`trustedSchemes`), and no network call is made while building."""
+    import socket
+    import urllib.request
+
+    from reportlab import rl_config
+
+    from booklet import render
+
+    assert render.rl_config.trustedSchemes == ["file"] == rl_config.trustedSchemes
+    assert rl_config.trustedHosts is None
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("booklet tried to reach the network")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    handout, clinic = api.load(EXAMPLE, RIVERSIDE)
+    pdf = open_pdf(api.render_prepared(api.prepare(handout, clinic, "summary")).pdf)
+    schemes = {str(a.A.URI).split(":")[0] for page in pdf.pages for a in page.get("/Annots", []) if "/A" in a}
+    assert {"https", "tel"} <= schemes
 
 
 def test_a_paragraph_and_a_table_split_across_pages_stay_one_element(every_tree) -> None:  # type: ignore[no-untyped-def]
@@ -589,3 +700,20 @@ def test_a_line_that_ends_between_two_words_ends_with_a_space(tmp_path: Path, la
     plain_words = " ".join(words).replace("**", "")
     assert plain_words in drawn  # every line break between two words reads as a space
     assert f"{long_word} ends here." in drawn  # a word split across lines reads whole
+
+
+def test_link_targets_are_built_from_the_address_found() -> None:
+    from booklet import text as tx
+
+    markup = tx.markup('See www.x.example/a?b=1&c=2, mail **me@x.example** or call +44 (20) 7946-0123 "now"')
+    linked = tx.with_links(markup)
+    assert '<a href="https://www.x.example/a?b=1&amp;c=2">www.x.example/a?b=1&amp;c=2</a>,' in linked
+    assert '<b><a href="mailto:me@x.example">me@x.example</a></b>' in linked
+    phone = '<a href="tel:+442079460123">+44\u00a0(20)\u00a07946-0123</a>'
+    assert f"{phone} &quot;now&quot;" not in linked  # text quotes are not escaped again
+    assert f'{phone} "now"' in linked
+    assert tx.with_links(tx.markup("www.x.**example**")) == tx.markup("www.x.**example**")  # broken by a tag
+    assert tx.link_target("0207\u00a0946\u00a00123") == "tel:02079460123"
+    assert tx.link_target("\u0660\u0661\u0662 345 678") == "tel:012345678"  # Arabic-Indic digits, ASCII target
+    marked = tagging.link_marks(linked)
+    assert marked.count(f'name="{tagging.LINK_CALLBACK}"') == 2 * linked.count("<a ")

@@ -14,7 +14,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
 from booklet.fonts import font_set
-from booklet.text import escape_text, fill_plain, markup, plain
+from booklet.text import escape_text, fill_plain, markup, plain, unbalanced
 
 # -- escaping and emphasis ---------------------------------------------------------
 MARKUP = [
@@ -185,3 +185,22 @@ def test_any_text_reads_back_as_the_same_words_at_any_width(text: str, width: in
     with pdfplumber.open(io.BytesIO(buffer.getvalue())) as pdf:
         drawn = "".join(ch["text"] for page in pdf.pages for ch in page.chars)
     assert unicodedata.normalize("NFKC", drawn).split() == unicodedata.normalize("NFKC", plain(text, values)).split()
+
+
+# -- marks without a partner (#14): which asterisks are the author's unclosed emphasis -----------
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Do **not rub it.", [(3, "**", True)]),
+    ("Do not rub it** at all.", [(13, "**", False)]),
+    ("See *note", [(4, "*", True)]),
+    ("*Only for adults", [(0, "*", True)]),
+    ("**a **b**", [(0, "**", True)]),
+    ("{{ surgery_date }", [(0, "{{", True)]),
+    ("{{ a }} }}", [(8, "}}", False)]),
+    ("{{ x }} and {{ y", [(12, "{{", True)]),
+    # literal asterisks and braces: not reported
+    ("2 * 3 * 4", []), ("x ** y", []), ("***", []), ("****", []), ("**a** ****", []), ("2*3", []),
+    ("(*)", []), ("Costs* apply", []), ("word*.", []), ("* item", []), ("{ one } and { two }", []),
+    ("**bold** and *italic*", []), ("***both***", []), ("un*bel*ievable", []), ("*a **b* c**", []),
+])
+def test_unbalanced_marks(text: str, expected: list[tuple[int, str, bool]]) -> None:
+    assert [(u.offset, u.mark, u.opening) for u in unbalanced(text)] == expected
