@@ -398,7 +398,8 @@ hgroup {{ margin: 0 0 1rem; }}
 .callout .label {{ display: block; font-size: 1rem; }}
 {callouts}.key-points h3 {{ color: var(--primary-text); }}
 table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ text-align: start; vertical-align: top; overflow-wrap: anywhere; padding: 0.4rem 0.5rem; border-bottom: 1px solid var(--rule); }}
+th, td {{ text-align: start; vertical-align: top; overflow-wrap: anywhere; padding: 0.4rem 0.5rem;
+  border-bottom: 1px solid var(--rule); }}
 th {{ background: var(--tint); border-bottom: 0.12rem solid var(--primary); }}
 figure {{ margin-inline: 0; }}
 figure img {{ display: block; width: var(--width, 100%); min-width: min(100%, 16rem); max-width: 100%;
