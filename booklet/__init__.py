@@ -18,7 +18,7 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["BookletError", "Finding", "Problem", "Result", "__version__", "build", "check", "find_clinic"]
 

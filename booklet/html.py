@@ -67,7 +67,8 @@ def linked(text: str) -> str:
         target = tx.link_target(address)
         if target.startswith(LINK_SCHEMES) and not any(ch.isspace() or ord(ch) < 32 for ch in target):
             kind = "tel" if target.startswith("tel:") else "url"
-            out.append(f'<a class="{kind}" href="{escape(target, quote=True)}">{_text(address)}</a>')
+            # dir="ltr" isolates it: in right-to-left text "0207 946 0123" would otherwise show as "0123 946 0207"
+            out.append(f'<a class="{kind}" dir="ltr" href="{escape(target, quote=True)}">{_text(address)}</a>')
         else:
             out.append(_text(address))
         pos = end

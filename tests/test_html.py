@@ -43,6 +43,8 @@ PAGES = [
     ("russian", PRINT / "warfarin.ru.yaml", MULTILINGUAL, False),
     ("russian-large-print", PRINT / "warfarin.ru.yaml", MULTILINGUAL, True),  # long words in a table at 24 px
     ("greek-large-print", PRINT / "heart-failure.el.yaml", MULTILINGUAL, True),
+    # Right to left: the browser shapes and orders Arabic itself (the PDF edition still refuses it).
+    ("arabic", Path(__file__).parent / "data" / "html" / "blood-pressure.ar.yaml", RIVERSIDE, False),
 ]
 
 
@@ -186,9 +188,9 @@ def test_a_right_to_left_handout_is_a_right_to_left_page(tmp_path: Path) -> None
     ("<b>not</b> & <script>x</script>", "&lt;b&gt;not&lt;/b&gt; &amp; &lt;script&gt;x&lt;/script&gt;"),
     ('say "hi" it\'s', "say &quot;hi&quot; it&#x27;s"),
     ("2 * 3 and ***", "2 * 3 and ***"),
-    ("Call 01234 567 890", 'Call <a class="tel" href="tel:01234567890">01234 567 890</a>'),
-    ("see www.nhs.uk.", 'see <a class="url" href="https://www.nhs.uk">www.nhs.uk</a>.'),
-    ("mail a@b.example", 'mail <a class="url" href="mailto:a@b.example">a@b.example</a>'),
+    ("Call 01234 567 890", 'Call <a class="tel" dir="ltr" href="tel:01234567890">01234 567 890</a>'),
+    ("see www.nhs.uk.", 'see <a class="url" dir="ltr" href="https://www.nhs.uk">www.nhs.uk</a>.'),
+    ("mail a@b.example", 'mail <a class="url" dir="ltr" href="mailto:a@b.example">a@b.example</a>'),
     ('<a href="javascript:alert(1)">x</a>', "&lt;a href=&quot;javascript:alert(1)&quot;&gt;x&lt;/a&gt;"),
     ("javascript:alert(1)", "javascript:alert(1)"),
     ("one\ntwo", "one<br>\ntwo"),
@@ -415,3 +417,12 @@ def test_axe_core_does_find_violations(browser, axe_source: str, tmp_path: Path)
     page_file.write_text(page, encoding="utf-8")
     found = {v["id"] for v in in_browser(browser, axe_source, page_file, 1280)["violations"]}
     assert {"image-alt", "link-name"} <= found
+
+
+def test_addresses_keep_their_order_in_right_to_left_text() -> None:
+    """A phone number in Arabic is isolated left to right, so the browser shows 0207 946 0123, not 0123 946 0207."""
+    tree = parse(make(Path(__file__).parent / "data" / "html" / "blood-pressure.ar.yaml", RIVERSIDE))
+    links = [a for a in tree.iter("a") if (a.get("href") or "").startswith("tel:")]
+    assert [(a.get("href"), a.get("dir"), a.text) for a in links if "946" in (a.text or "")] == [
+        ("tel:02079460123", "ltr", "0207 946 0123")]
+
