@@ -230,30 +230,57 @@ def render_html(handout: m.Handout, clinic: m.Clinic, *, large_print: bool = Fal
     return HtmlResult(page, theme.notices, warnings=(*words_warnings(handout), *warnings))
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    """A handout and its clinic read for `build` or `html`, and where the output goes."""
+
+    handout: m.Handout
+    clinic: m.Clinic
+    target: Path | None
+    from_text: bool
+
+    def inputs(self) -> tuple[Path, ...]:
+        files = input_files(self.handout, self.clinic)
+        return files[1:] if self.from_text else files  # YAML given as text is no file to watch
+
+
+def _load_for(content: PathLike, clinic: PathLike | None, output: PathLike | None, assets: Iterable[PathLike],
+              text: str | bytes | None, what: str, suffix: str) -> _Loaded:
+    """Read and validate the input of `build` or `html`; `-o handout.yaml` never replaces the handout."""
+    content, clinic_path = Path(content), None if clinic is None else Path(clinic)
+    target = None if output is None else Path(output)
+    sources = (clinic_path,) if text is not None else (content, clinic_path)
+    for source in sources:
+        if source is not None and target is not None and target.exists() and source.exists() \
+                and target.samefile(source):
+            raise BookletError.at(str(target), f"the output would overwrite the input file {source}",
+                                  f"give the {what} its own name, ending in {suffix}")
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    handout, clinic_model = load(content, clinic_path, assets=tuple(Path(a) for a in assets), data=data)
+    return _Loaded(handout, clinic_model, target, data is not None)
+
+
+def _warnings(handout: m.Handout, found: tuple[Problem, ...], today: dt.date | None,
+              strict: bool) -> tuple[Problem, ...]:
+    """A result's warnings with an overdue review date first; `strict` refuses them all as errors."""
+    overdue = review_overdue(handout, today or dt.date.today())
+    warnings = (overdue, *found) if overdue else found
+    if strict and warnings:
+        raise BookletError([Problem(w.loc, w.message, w.hint) for w in warnings])
+    return warnings
+
+
 def html(content: PathLike, *, clinic: PathLike | None = None, large_print: bool = False,
          values: Mapping[str, str] | None = None, output: PathLike | None = None, assets: Iterable[PathLike] = (),
          strict: bool = False, today: dt.date | None = None, text: str | bytes | None = None) -> HtmlResult:
     """The handout as one self-contained, accessible web page: `result.html` (text). Writes nothing unless
     `output` is given, then writes it atomically (UTF-8). Options as for `build`; bad input raises BookletError."""
-    content, clinic_path = Path(content), None if clinic is None else Path(clinic)
-    target = None if output is None else Path(output)
-    sources = (clinic_path,) if text is not None else (content, clinic_path)
-    for source in sources:  # `-o handout.yaml` must not replace the handout with a web page
-        if source is not None and target is not None and target.exists() and source.exists() \
-                and target.samefile(source):
-            raise BookletError.at(str(target), f"the output would overwrite the input file {source}",
-                                  "give the web page its own name, ending in .html")
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    handout, clinic_model = load(content, clinic_path, assets=tuple(Path(a) for a in assets), data=data)
-    result = render_html(handout, clinic_model, large_print=large_print, values=dict(values or {}))
-    overdue = review_overdue(handout, today or dt.date.today())
-    warnings = (overdue, *result.warnings) if overdue else result.warnings
-    if strict and warnings:
-        raise BookletError([Problem(w.loc, w.message, w.hint) for w in warnings])
-    if target is not None:
-        write_atomic(target, result.html.encode("utf-8"))
-    inputs = input_files(handout, clinic_model) if data is None else input_files(handout, clinic_model)[1:]
-    return HtmlResult(result.html, result.notices, target, warnings, inputs)
+    loaded = _load_for(content, clinic, output, assets, text, "web page", ".html")
+    result = render_html(loaded.handout, loaded.clinic, large_print=large_print, values=dict(values or {}))
+    warnings = _warnings(loaded.handout, result.warnings, today, strict)
+    if loaded.target is not None:
+        write_atomic(loaded.target, result.html.encode("utf-8"))
+    return HtmlResult(result.html, result.notices, loaded.target, warnings, loaded.inputs())
 
 
 def build(content: PathLike, *, clinic: PathLike | None = None, variant: str = "booklet", paper: str = "a4",
@@ -269,27 +296,14 @@ def build(content: PathLike, *, clinic: PathLike | None = None, variant: str = "
     `today`: the date the review date is checked against (default: today). `text`: the handout's YAML itself,
     read from elsewhere (standard input, a database); `content` then only names it in messages, and its
     folder is where images are found. Bad input raises BookletError, and nothing else does."""
-    content, clinic_path = Path(content), None if clinic is None else Path(clinic)
-    target = None if output is None else Path(output)
-    sources = (clinic_path,) if text is not None else (content, clinic_path)
-    for source in sources:  # `-o handout.yaml` must not replace the handout with a PDF
-        if source is not None and target is not None and target.exists() and source.exists() \
-                and target.samefile(source):
-            raise BookletError.at(str(target), f"the output would overwrite the input file {source}",
-                                  "give the PDF its own name, ending in .pdf")
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    handout, clinic_model = load(content, clinic_path, assets=tuple(Path(a) for a in assets), data=data)
-    prepared = prepare(handout, clinic_model, variant, paper)
+    loaded = _load_for(content, clinic, output, assets, text, "PDF", ".pdf")
+    prepared = prepare(loaded.handout, loaded.clinic, variant, paper)
     result = render_prepared(prepared, dict(values or {}), tags=tags, pdfua=pdfua, bleed=bleed, marks=marks,
                              one_side=one_side)
-    overdue = review_overdue(handout, today or dt.date.today())
-    warnings = (overdue, *result.warnings) if overdue else result.warnings
-    if strict and warnings:
-        raise BookletError([Problem(w.loc, w.message, w.hint) for w in warnings])
-    if target is not None:
-        write_atomic(target, result.pdf)
-    inputs = input_files(handout, clinic_model) if data is None else input_files(handout, clinic_model)[1:]
-    return Result(result.pdf, result.pages, result.notices, target, warnings, inputs)
+    warnings = _warnings(loaded.handout, result.warnings, today, strict)
+    if loaded.target is not None:
+        write_atomic(loaded.target, result.pdf)
+    return Result(result.pdf, result.pages, result.notices, loaded.target, warnings, loaded.inputs())
 
 
 def input_files(handout: m.Handout, clinic: m.Clinic) -> tuple[Path, ...]:
