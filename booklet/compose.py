@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportlab.lib.colors import HexColor
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
@@ -28,10 +28,13 @@ from . import model as m
 from . import tagging
 from . import text as tx
 from .errors import BookletError, Loc, Problem
-from .flowables import FormNumber, MarkedParagraph, Paragraph, QrCode, Question, WritingLines
+from .flowables import FormNumber, Paragraph, QrCode, Question, WritingLines, paragraph
 from .fonts import FontSet
 from .images import load_svg, probe, raster_for_print
 from .theme import Theme, tint
+
+if TYPE_CHECKING:
+    from .flowables import AnyParagraph
 
 #: Print resolution below which an image is not enlarged further (it would look soft).
 MIN_PRINT_DPI = 150
@@ -277,7 +280,11 @@ class Composer:
         self.styles = Styles(self.theme, self.fonts, self.handout.language)
 
     # -- text ------------------------------------------------------------------
-    def para(self, text: str, style: ParagraphStyle, width: float | None = None, links: bool = True) -> Paragraph:
+    def p(self, markup: str, style: ParagraphStyle, on_draw: Callable[[Any], None] | None = None) -> AnyParagraph:
+        """A paragraph of escaped markup: shaped when its script needs it (`booklet.flowables.paragraph`)."""
+        return paragraph(markup, style, self.handout.language, on_draw)
+
+    def para(self, text: str, style: ParagraphStyle, width: float | None = None, links: bool = True) -> AnyParagraph:
         """`width`: the narrowest the paragraph may be set (default: a safe share of the frame);
         `links`: its web and e-mail addresses and phone numbers are live links."""
         plain = tx.plain(text, self.values)
@@ -285,14 +292,14 @@ class Composer:
         markup = tx.markup(text, self.values, self.theme.emphasis)
         if style.hyphenationLang:
             markup = tx.no_hyphens_in_bold(markup)
-        return self.with_addresses(Paragraph(self.linked(markup) if links else markup, style), plain)
+        return self.with_addresses(self.p(self.linked(markup) if links else markup, style), plain)
 
     @staticmethod
     def linked(markup: str) -> str:
         """Markup with its web and e-mail addresses and phone numbers as live links (in Link elements when tagged)."""
         return tagging.link_marks(tx.with_links(markup))
 
-    def with_addresses(self, para: Paragraph, plain: str, loc: Loc | None = None) -> Paragraph:
+    def with_addresses(self, para: AnyParagraph, plain: str, loc: Loc | None = None) -> AnyParagraph:
         """Note the addresses in the text, so that one too long for its line is refused, not broken."""
         found = tx.addresses(plain)
         if found:
@@ -319,9 +326,9 @@ class Composer:
     def words(self, key: str) -> str:
         return self.theme.word(key)
 
-    def literal(self, text: str, style: ParagraphStyle, loc: Loc | None = None) -> Paragraph:
+    def literal(self, text: str, style: ParagraphStyle, loc: Loc | None = None) -> AnyParagraph:
         """A paragraph of layout text or clinic text: escaped, no emphasis marks."""
-        return self.with_addresses(Paragraph(self.linked(tx.escape_text(text)),
+        return self.with_addresses(self.p(self.linked(tx.escape_text(text)),
                                              self.unhyphenated_if_too_long(text, style, None)), text, loc)
 
     def grid(self, data: Sequence[Sequence[object]], widths: list[float], commands: list[tuple], **kw: object) -> Table:
@@ -413,12 +420,12 @@ class Composer:
         label = tx.escape_text(f"{symbol} {self.words(b.kind)}")
         title = tx.markup(b.title, self.values, self.theme.emphasis) if b.title else ""
         if b.title:
-            rows.append([Paragraph(f"{label}<br/><font color='{color}'>{title}</font>", head_style)])
+            rows.append([self.p(f"{label}<br/><font color='{color}'>{title}</font>", head_style)])
         else:
-            rows.append([Paragraph(label, label_style)])
+            rows.append([self.p(label, label_style)])
         more = tx.escape_text(f" ({self.words('continued')})")
-        continued = Paragraph(f"{label}<br/><font color='{color}'>{title}{more}</font>" if b.title else label + more,
-                              head_style if b.title else label_style)
+        continued = self.p(f"{label}<br/><font color='{color}'>{title}{more}</font>" if b.title else label + more,
+                           head_style if b.title else label_style)
         if b.text:
             rows.append([self.para(b.text, s.body)])
         if b.bullets:
@@ -495,9 +502,9 @@ class Composer:
         p = self.theme.palette
         out: list[Flowable] = []
         for row in b.rows:
-            rows = [[Paragraph(self.linked(f"<b>{tx.markup(col, self.values, self.theme.emphasis)}:</b> "
-                                           f"{tx.markup(cell, self.values, self.theme.emphasis)}"),
-                               self.unhyphenated_if_too_long(tx.plain(f"{col} {cell}", self.values), s.cell, None))]
+            rows = [[self.p(self.linked(f"<b>{tx.markup(col, self.values, self.theme.emphasis)}:</b> "
+                                        f"{tx.markup(cell, self.values, self.theme.emphasis)}"),
+                            self.unhyphenated_if_too_long(tx.plain(f"{col} {cell}", self.values), s.cell, None))]
                     for col, cell in zip(b.columns, row, strict=False)]
             out.append(self.box(rows, p.rule, tint(p.primary, 0.06)))
         return out
@@ -641,7 +648,7 @@ class Composer:
         """A heading the layout writes itself (not numbered in the contents)."""
         return [self._marked_heading(tx.escape_text(text), text, key, None)]
 
-    def _marked_heading(self, markup: str, title: str, key: str, form: str | None) -> Paragraph:
+    def _marked_heading(self, markup: str, title: str, key: str, form: str | None) -> AnyParagraph:
         """The heading records its bookmark (and contents page number) on the page where it lands."""
 
         def mark(canv) -> None:  # type: ignore[no-untyped-def]
@@ -652,9 +659,7 @@ class Composer:
 
         # A section heading is kept with the start of its section by StartNeeds (two lines of text), not
         # by keepWithNext, which would hold it to the whole next paragraph and leave a hole.
-        heading = MarkedParagraph(markup, self.styles.section if form is not None else self.styles.h1)
-        heading.on_draw = mark
-        return heading
+        return self.p(markup, self.styles.section if form is not None else self.styles.h1, on_draw=mark)
 
     def contents(self) -> list[Flowable]:
         s = self.styles
@@ -665,7 +670,10 @@ class Composer:
             entry = tagging.Tag("TOCI", parent=toc)
             heading = self.para(text, s.toc, links=False)
             # (the key is booklet's own name for the section's bookmark: s1, s2, ...; the text is escaped markup)
-            linked = Paragraph(f'<a href="#{tx.escape_text(key)}">{heading.text}</a>', heading.style)
+            if not isinstance(heading, Paragraph):  # shaped text carries no link yet: the entry is its text
+                linked: Flowable = heading
+            else:
+                linked = Paragraph(f'<a href="#{tx.escape_text(key)}">{heading.text}</a>', heading.style)
             link = tagging.Tag("Link", parent=entry, contents=tx.plain(text, self.values))
             rows.append([tagging.wrap(linked, link),
                          tagging.wrap(FormNumber(form, number_width, s.toc.leading), link)])

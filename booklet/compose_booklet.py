@@ -6,10 +6,10 @@ import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reportlab.lib.colors import HexColor
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, KeepTogether, NextPageTemplate, PageBreak, Spacer
 from reportlab.platypus.doctemplate import ActionFlowable
@@ -19,11 +19,14 @@ from . import model as m
 from . import text as tx
 from .compose import Composer, LeadIn, StartNeeds
 from .errors import BookletError
-from .flowables import Paragraph, WritingLines
+from .flowables import WritingLines, text_width
 from .fonts import FontSet
 from .images import probe, raster_for_print
 from .render import DocumentSpec, Metadata, NumberStyle, Outcome, PadTo, Story
 from .theme import Theme
+
+if TYPE_CHECKING:
+    from .flowables import AnyParagraph
 
 MM = 72 / 25.4
 #: Pages in a saddle-stitched booklet come in fours (one folded sheet is four pages).
@@ -78,8 +81,8 @@ class Furniture:
         self.c = c
         self.page = page
         self.logo_height = (14 if c.theme.type.min < 16 else 22) * MM
-        self._footer: Paragraph | None = None
-        self._audience: tuple[Paragraph, float] | None = None
+        self._footer: AnyParagraph | None = None
+        self._audience: tuple[AnyParagraph, float] | None = None
         if c.handout.audience:  # measured now: a long one (a patient's long name in it) makes the band taller
             para = c.para(c.handout.audience, c.styles.on_band)
             self._audience = (para, para.wrap(page.width - page.left - page.right, page.height)[1])
@@ -149,9 +152,9 @@ class Furniture:
     def number_width(self) -> float:
         """Room for the page number: the widest it can be ("Page 888"), so it never wraps."""
         s = self.c.styles.small
-        return stringWidth(f"{self.c.words('page')} 888", s.fontName, s.fontSize)
+        return text_width(f"{self.c.words('page')} 888", s.fontName, s.fontSize, language=self.c.handout.language)
 
-    def footer_label(self, width: float) -> Paragraph:
+    def footer_label(self, width: float) -> AnyParagraph:
         """The running footer's title and reference on one line: a long title is shortened with an
         ellipsis (the cover has it whole). Made once: it is the same on every page."""
         if self._footer is None:
@@ -160,7 +163,7 @@ class Furniture:
             reference = c.handout.reference
 
             def fits(text: str) -> bool:
-                return stringWidth(text, s.fontName, s.fontSize) <= width
+                return text_width(text, s.fontName, s.fontSize, language=c.handout.language) <= width
 
             def label(shown: str) -> str:
                 return " · ".join(filter(None, [shown, reference]))
@@ -175,7 +178,7 @@ class Furniture:
                 words = cut.rsplit(" ", 1)  # prefer to cut at a word
                 shown = words[0] if len(words) > 1 and len(words[0]) > len(cut) * 0.6 else cut
             text = label(shown if shown == title else (shown + "…" if shown else ""))
-            self._footer = Paragraph(tx.escape_text(text), s)
+            self._footer = c.p(tx.escape_text(text), s)
         return self._footer
 
     def inner(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
@@ -185,7 +188,7 @@ class Furniture:
         canvas.rect(0, pg.height - 2.5 * MM, pg.width, 2.5 * MM, stroke=0, fill=1)
         s = c.styles
         width = pg.width - pg.left - pg.right
-        number = Paragraph(tx.escape_text(f"{c.words('page')} {canvas.getPageNumber()}"), s.small_right)
+        number = c.p(tx.escape_text(f"{c.words('page')} {canvas.getPageNumber()}"), s.small_right)
         nw = self.number_width()
         baseline_top = pg.bottom * 0.62
         label = self.footer_label(width - nw - s.small.fontSize)
@@ -430,8 +433,8 @@ def contact_part(c: Composer) -> list[Flowable]:
     lines = [("phone", cl.phone), ("email", cl.email), ("website", cl.website), ("hours", cl.hours)]
     for key, value in lines:
         if value:
-            para = Paragraph(c.linked(f"<b>{tx.escape_text(c.words(key))}:</b> {tx.escape_text(value)}"),
-                             ParagraphStyle("contact", parent=s.body, spaceAfter=2))
+            para = c.p(c.linked(f"<b>{tx.escape_text(c.words(key))}:</b> {tx.escape_text(value)}"),
+                       ParagraphStyle("contact", parent=s.body, spaceAfter=2))
             out.append(c.with_addresses(para, value, cl.field_locs.get(key, cl.loc)))
     if cl.urgent:
         color, background, symbol = c.theme.palette.callouts["urgent"]
@@ -461,7 +464,7 @@ def facts_part(c: Composer) -> list[Flowable]:
     if not shown:
         return []
     # One run of small print (it wraps), not a line per fact.
-    return [Paragraph(" &nbsp;·&nbsp; ".join(shown), ParagraphStyle(
+    return [c.p(" &nbsp;·&nbsp; ".join(shown), ParagraphStyle(
         "facts", parent=s.small, textColor=HexColor(c.theme.palette.text), hyphenationLang="",
         embeddedHyphenation=0, spaceBefore=c.theme.space["paragraph"],
         spaceAfter=c.theme.space["paragraph"]))]

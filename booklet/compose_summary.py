@@ -34,13 +34,14 @@ from . import text as tx
 from .compose import Composer
 from .compose_booklet import Furniture, Page, format_date, metadata
 from .errors import BookletError, Loc
-from .flowables import Marker, Paragraph, QrCode
+from .flowables import Marker, QrCode
 from .fonts import FontSet
 from .render import DocumentSpec, NumberStyle
 from .theme import Theme
 
 if TYPE_CHECKING:
     from .api import Prepared
+    from .flowables import AnyParagraph
 
 MM = 72 / 25.4
 #: The body size steps down by this much while fitting.
@@ -461,7 +462,7 @@ class SummaryPage:
             self.back_frame = (pg.left, bottom, self.width, back_top - bottom)
 
     # header: logo and clinic name -------------------------------------------------------
-    def _clinic_name(self, width: float) -> Paragraph:
+    def _clinic_name(self, width: float) -> AnyParagraph:
         s = self.wide.styles
         style = ParagraphStyle("clinic", parent=s.label, fontSize=s.h2.fontSize, leading=s.h2.leading,
                                textColor=HexColor(self.theme.palette.primary_text))
@@ -494,16 +495,15 @@ class SummaryPage:
                                    textColor=HexColor(p.primary_text), spaceAfter=1)
             lines.append(c.literal(f"{c.words('phone')}: {cl.phone}", phone))
         if cl.hours:
-            lines.append(Paragraph(c.linked(f"<b>{tx.escape_text(c.words('hours'))}:</b> {tx.escape_text(cl.hours)}"),
-                                   ParagraphStyle("hours", parent=s.body, spaceAfter=1)))
+            lines.append(c.p(c.linked(f"<b>{tx.escape_text(c.words('hours'))}:</b> {tx.escape_text(cl.hours)}"),
+                             ParagraphStyle("hours", parent=s.body, spaceAfter=1)))
         if cl.urgent:
             color, _, symbol = p.callouts["urgent"]
             lines.append(c.literal(f"{symbol} {cl.urgent}", ParagraphStyle(
                 "clinic_urgent", parent=s.label, textColor=HexColor(color), spaceBefore=1, spaceAfter=1)))
         if cl.website:
             website = f"<b>{tx.escape_text(c.words('website'))}:</b> {tx.escape_text(cl.website)}"
-            lines.append(Paragraph(c.linked(website),
-                                   ParagraphStyle("website", parent=s.body, spaceAfter=1)))
+            lines.append(c.p(c.linked(website), ParagraphStyle("website", parent=s.body, spaceAfter=1)))
         out: list[Flowable] = []
         if lines:
             pad = s.body.fontSize * 0.7
@@ -527,7 +527,7 @@ class SummaryPage:
         shown = [f"{tx.escape_text(label)}: {tx.escape_text(value)}" for label, value in facts if value]
         if shown:
             out.append(Spacer(1, 4))
-            out.append(Paragraph(" · ".join(shown), ParagraphStyle("facts", parent=s.small)))
+            out.append(c.p(" · ".join(shown), ParagraphStyle("facts", parent=s.small)))
         return out
 
     def _footer_height(self) -> float:
@@ -539,7 +539,7 @@ class SummaryPage:
         return total
 
     # the turn-over line and the back's running head ---------------------------------------------
-    def _turn_over(self) -> Paragraph:
+    def _turn_over(self) -> AnyParagraph:
         s = self.wide.styles
         style = ParagraphStyle("turn_over", parent=s.label, alignment=TA_RIGHT, spaceAfter=0,
                                textColor=HexColor(self.theme.palette.primary_text))
@@ -549,7 +549,7 @@ class SummaryPage:
     def _turn_over_height(self) -> float:
         return self._turn_over().wrap(self.width, 1e6)[1]
 
-    def _running_head(self) -> Paragraph:
+    def _running_head(self) -> AnyParagraph:
         s = self.wide.styles
         text = f"{tx.plain(self.handout.title, self.values)} ({self.theme.word('continued')})"
         return self.wide.literal(text, ParagraphStyle("running_head", parent=s.small, spaceAfter=0))
@@ -558,7 +558,7 @@ class SummaryPage:
         return self._running_head().wrap(self.width, 1e6)[1]
 
     # the story ------------------------------------------------------------------------
-    def heading(self, text: str, color: str | None = None) -> Paragraph:
+    def heading(self, text: str, color: str | None = None) -> AnyParagraph:
         s = self.col.styles
         size = max(min(s.h1.fontSize, s.body.fontSize * HEADING_SCALE), s.body.fontSize)
         style = ParagraphStyle("summary_heading", parent=s.h1, fontSize=size, leading=size * 1.2,
@@ -613,7 +613,7 @@ class SummaryPage:
         c, s = self.col, self.col.styles
         color, background, symbol = self.theme.palette.callouts[b.kind]
         head = tx.markup(b.title, self.values, self.theme.emphasis) if b.title else tx.escape_text(c.words(b.kind))
-        rows: list[list[Flowable]] = [[Paragraph(f"{tx.escape_text(symbol)} {head}", ParagraphStyle(
+        rows: list[list[Flowable]] = [[c.p(f"{tx.escape_text(symbol)} {head}", ParagraphStyle(
             "callout_head", parent=s.box_title, textColor=HexColor(color)))]]
         if b.text:
             rows.append([c.para(b.text, ParagraphStyle("callout_text", parent=s.body, spaceAfter=2))])

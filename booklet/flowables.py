@@ -8,7 +8,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from reportlab.lib.colors import HexColor
@@ -19,6 +19,7 @@ from reportlab.rl_config import _FUZZ
 
 from .errors import BookletError, Loc
 from .rl_internals import WORD_BEFORE_SPACE, WORD_LAST_PIECE, WORD_PIECE, WRAP_STATE, memoise_string_widths
+from .scripts import needs_shaping
 
 memoise_string_widths()
 
@@ -397,3 +398,45 @@ class MarkedParagraph(Paragraph):
             callback, self.on_draw = self.on_draw, None
             callback(self.canv)
         super().draw()
+
+
+if TYPE_CHECKING:
+    from .shaped import ShapedParagraph
+
+    #: A paragraph of text: ReportLab's (Latin, Greek, Cyrillic) or shaped (`booklet.shaping`: the Indic scripts).
+    AnyParagraph = Paragraph | ShapedParagraph
+
+
+def paragraph(markup: str, style: Any, language: str = "",
+              on_draw: Callable[[Any], None] | None = None) -> AnyParagraph:
+    """The one way booklet makes a paragraph from author or layout text (escaped markup: <b>, <i>, <br/>,
+    <a>, <font>). Text in a script that must be shaped (`booklet.scripts.needs_shaping`) is a ShapedParagraph
+    (its links and colours are not carried yet: their text is, plain); all other text is ReportLab's Paragraph,
+    exactly as before (the shaping stage is not even imported). `on_draw`: a heading's callback, run with the
+    canvas when it is drawn (MarkedParagraph, or its shaped counterpart)."""
+    if needs_shaping(markup):
+        from .shaped import MarkedShapedParagraph, ShapedParagraph
+        from .shaping import runs_from_markup
+
+        if on_draw is None:
+            return ShapedParagraph(runs_from_markup(markup), style, language=language)
+        shaped = MarkedShapedParagraph(runs_from_markup(markup), style, language=language)
+        shaped.on_draw = on_draw
+        return shaped
+    if on_draw is None:
+        return Paragraph(markup, style)
+    para = MarkedParagraph(markup, style)
+    para.on_draw = on_draw
+    return para
+
+
+def text_width(text: str, font_name: str, size: float, bold: bool = False, language: str = "") -> float:
+    """The width of one line of plain text: shaped when its script needs it (in the script's own font)."""
+    if needs_shaping(text):
+        from .shaping import Run, shape
+
+        return max((line.width for line in shape([Run(text, bold, False)], False, language).lines(1e9, size)),
+                   default=0.0)
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return stringWidth(text, font_name, size)

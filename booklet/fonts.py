@@ -33,7 +33,9 @@ class FontSet:
     label: str
 
     def can_draw(self, ch: str) -> bool:
-        return ch in _drawable(self.regular, self.bold)
+        """Both faces have the character; or it is in a script the shaping stage sets (booklet.scripts) and
+        that script's own fonts have it (shaped text is drawn in them, whatever the clinic's font)."""
+        return ch in _drawable(self.regular, self.bold) or _shaped_can_draw(ch)
 
 
 @cache
@@ -109,6 +111,15 @@ def write_metrics(path: Path) -> Path:
     target = metrics_path(path)
     target.write_bytes(METRICS_MAGIC + json.dumps(header, sort_keys=True).encode() + b"\n" + b"".join(blobs))
     return target
+
+
+def _shaped_can_draw(ch: str) -> bool:
+    from .scripts import script_of
+
+    script = script_of(ch)
+    if script is None or script.support != "shaped" or script.fonts is None:
+        return False
+    return ch in _drawable(register_file(script.fonts[0]), register_file(script.fonts[1]))
 
 
 @cache

@@ -4,8 +4,10 @@ ReportLab lays text out as a run of glyphs from left to right, one per character
 for Latin, Greek, Cyrillic and other alphabets whose letters stand alone. Scripts whose letters
 join or reorder (Arabic, the Indic scripts), that run right to left (Arabic, Hebrew) or that break
 lines between characters rather than at spaces (Chinese, Japanese, Thai) come out wrong that way,
-even when the font has every glyph: unjoined letters in the wrong order. Such text is refused, with
-the line and the script named, until a shaping stage sets it (issue: every community language).
+even when the font has every glyph: unjoined letters in the wrong order. The shaping stage
+(`booklet.shaping`) sets the scripts marked "shaped" (Devanagari, Bengali, Gurmukhi, Gujarati, Tamil);
+other such text is refused, with the line and the script named, until the stage sets it too (issue:
+every community language).
 
 Adding a script is a row in SCRIPTS: its Unicode blocks and what booklet does with it. A script the
 shaping stage (`booklet.shaping`) can set also names its OpenType script tag, its direction and its
@@ -25,7 +27,8 @@ from .errors import Loc, Problems
 @dataclass(frozen=True)
 class Script:
     name: str
-    #: "set": drawn correctly as it is; "refused": booklet cannot set it correctly yet.
+    #: "set": drawn correctly as it is; "shaped": set by the shaping stage (`booklet.shaping`);
+    #: "refused": booklet cannot set it correctly yet.
     support: str
     #: What goes wrong, in a nurse's words (for refused scripts).
     why: str = ""
@@ -53,11 +56,11 @@ def _noto(family: str) -> tuple[str, str]:
 
 HEBREW = Script("Hebrew", "refused", "its letters must run from right to left", "Hebr", True, _noto("NotoSansHebrew"))
 ARABIC = Script("Arabic", "refused", _RTL, "Arab", True, _noto("NotoNaskhArabic"))
-DEVANAGARI = Script("Devanagari", "refused", _SHAPED, "Deva", False, _noto("NotoSansDevanagari"))
-BENGALI = Script("Bengali", "refused", _SHAPED, "Beng", False, _noto("NotoSansBengali"))
-GURMUKHI = Script("Gurmukhi", "refused", _SHAPED, "Guru", False, _noto("NotoSansGurmukhi"))
-GUJARATI = Script("Gujarati", "refused", _SHAPED, "Gujr", False, _noto("NotoSansGujarati"))
-TAMIL = Script("Tamil", "refused", _SHAPED, "Taml", False, _noto("NotoSansTamil"))
+DEVANAGARI = Script("Devanagari", "shaped", _SHAPED, "Deva", False, _noto("NotoSansDevanagari"))
+BENGALI = Script("Bengali", "shaped", _SHAPED, "Beng", False, _noto("NotoSansBengali"))
+GURMUKHI = Script("Gurmukhi", "shaped", _SHAPED, "Guru", False, _noto("NotoSansGurmukhi"))
+GUJARATI = Script("Gujarati", "shaped", _SHAPED, "Gujr", False, _noto("NotoSansGujarati"))
+TAMIL = Script("Tamil", "shaped", _SHAPED, "Taml", False, _noto("NotoSansTamil"))
 
 #: (first code point, last code point, script). Ranges may not overlap.
 SCRIPTS: tuple[tuple[int, int, Script], ...] = (
@@ -121,6 +124,12 @@ def script_of(ch: str) -> Script | None:
     return None
 
 
+def needs_shaping(text: str) -> bool:
+    """Does the text contain a script the shaping stage sets (decided from the script table)? (Here, not in
+    booklet.shaping, so that deciding costs Latin text no import.)"""
+    return any(s is not None and s.shaped for s in map(script_of, set(text)))
+
+
 def refused_scripts(text: str) -> Iterator[tuple[Script, str]]:
     """Each refused script in the text once, with the first character found in it."""
     seen: set[str] = set()
@@ -140,6 +149,7 @@ def check_scripts(texts: Iterable[tuple[str, Loc]]) -> None:
             problems.add(loc, f"this text is in the {script.name} script ('{ch}', U+{ord(ch):04X}), which booklet "
                          f"cannot yet print correctly: {script.why}",
                          "booklet prints the Latin, Greek and Cyrillic scripts today (English, Spanish, Polish, "
-                         "Vietnamese, Russian, Greek and many more); until it supports this script, have this "
+                         "Vietnamese, Russian, Greek and many more) and the Devanagari, Bengali, Gurmukhi, Gujarati "
+                         "and Tamil scripts; until it supports this script, have this "
                          "translation typeset by another tool rather than print it wrongly")
     problems.raise_if_any()

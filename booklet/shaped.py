@@ -48,6 +48,9 @@ class ShapedParagraph(Flowable):
 
     #: booklet.tagging tags it as a paragraph (P, or a heading by its style), like ReportLab's Paragraph.
     is_paragraph = True
+    #: Addresses in the text (set by booklet.compose as on booklet's Paragraph; a shaped line never breaks
+    #: inside a phone number, date or time).
+    addresses: tuple[tuple[str, ...], Any] | None = None
 
     def __init__(self, runs: Sequence[Run], style: Any, rtl: bool | None = None, language: str = "",
                  _shaped: Shaped | None = None, _start: int = 0, _first: bool = True, _last: bool = True,
@@ -136,6 +139,29 @@ class ShapedParagraph(Flowable):
                 end_space = line.at_space and j == len(line.pieces) - 1
                 canvas.addLiteral(_piece_operators(canvas, piece, shift + piece.x, y, size, end_space))
         canvas.restoreState()
+
+
+class MarkedShapedParagraph(ShapedParagraph):
+    """A heading in a script the shaping stage sets: runs a callback with the canvas when its first part
+    is drawn, as MarkedParagraph does."""
+
+    on_draw: Callable[[Any], None] | None = None
+
+    def _part(self, start: int, first: bool, last: bool, stop: int | None) -> ShapedParagraph:
+        part = super()._part(start, first, last, stop)
+        if first:
+            marked = MarkedShapedParagraph(part.runs, part.style, part.rtl, part.language, part.shaped, start,
+                                           first, last, stop)
+            marked.on_draw = self.on_draw
+            return marked
+        return part
+
+    def draw(self) -> None:
+        if self.on_draw is not None:
+            callback, self.on_draw = self.on_draw, None
+            callback(self.canv)
+        super().draw()
+
 
 
 #: A glyph to draw: (glyph id, x from the piece's start, y offset).

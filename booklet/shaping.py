@@ -32,7 +32,9 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from .scripts import script_of
+from .scripts import needs_shaping, script_of
+
+__all__ = ["needs_shaping"]  # re-exported: decided from the script table (booklet.scripts)
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 
@@ -442,7 +444,8 @@ _TAG = re.compile(r"<(/?)(\w+)[^>]*?(/?)>")
 
 def runs_from_markup(markup: str) -> list[Run]:
     """booklet's paragraph markup (`booklet.text`: escaped text with <b>, <i>, <br/>, and <a>/<font> around
-    text) as runs. Links and colours are not carried yet: their text is kept, plain."""
+    text) as runs. Links and colours are not carried yet: their text is kept, plain (a live link's <onDraw/>
+    marks, which have no text, are skipped)."""
     from html import unescape
 
     runs: list[Run] = []
@@ -464,15 +467,14 @@ def runs_from_markup(markup: str) -> list[Run]:
             italic += step
         elif name == "br" and (empty or not closing):
             runs.append(Run("\n", bold > 0, italic > 0))
-        elif name not in ("a", "font", "span"):
+        elif name == "ondraw":  # a live link's tagging mark (booklet.tagging.link_marks): no text of its own
+            continue
+        elif name not in ("a", "font", "span", "nobr"):
             raise ValueError(f"markup the shaping stage does not know: {m[0]!r}")
     add(markup[pos:])
     return runs
 
 
-def needs_shaping(text: str) -> bool:
-    """Does the text contain a script the shaping stage sets (decided from the script table)?"""
-    return any(s is not None and s.shaped for s in map(script_of, set(text)))
 
 
 def is_rtl(text: str) -> bool:

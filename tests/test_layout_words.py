@@ -21,14 +21,17 @@ from booklet.theme import words_for, words_language, words_warnings
 from booklet.validate import DEFAULT_CLINIC, check_glyphs, read_handout
 
 STRINGS = ROOT / "layouts" / "strings.yaml"
-#: Languages whose scripts booklet refuses until a shaping stage lands, and the scripts their words are in.
+#: Languages whose scripts booklet refuses until the shaping stage sets them, and the scripts their words are in.
 REFUSED = {
-    "ar": {"Arabic"}, "ur": {"Arabic"}, "fa": {"Arabic"}, "he": {"Hebrew"}, "bn": {"Bengali"},
-    "hi": {"Devanagari"}, "pa": {"Gurmukhi"}, "gu": {"Gujarati"}, "ta": {"Tamil"},
+    "ar": {"Arabic"}, "ur": {"Arabic"}, "fa": {"Arabic"}, "he": {"Hebrew"},
     "zh-Hans": {"Chinese (Han)"}, "zh-Hant": {"Chinese (Han)"},
     "ja": {"Chinese (Han)", "Japanese (kana)", "Chinese, Japanese or Korean"},  # 、 is a CJK punctuation mark
     "ko": {"Korean (Hangul)"},
 }
+#: Languages whose scripts the shaping stage sets (issue #13), and the scripts their words are in.
+SHAPED = {"bn": {"Bengali"}, "hi": {"Devanagari"}, "pa": {"Gurmukhi"}, "gu": {"Gujarati"}, "ta": {"Tamil"}}
+#: Languages with words in a script of their own (shaped or refused).
+OWN_SCRIPT = {**REFUSED, **SHAPED}
 #: Languages booklet prints today (Latin and Cyrillic scripts), as issue #13 lists them.
 PRINTED = ("fr", "de", "it", "pt", "pt-PT", "ro", "tr", "so", "uk", "lt")
 SHIPPED_BEFORE = ("en", "es", "pl", "vi", "ru", "el")
@@ -58,7 +61,7 @@ def handout(write_yaml, language: str, title: str = "Home blood pressure", name:
 
 # -- the table ------------------------------------------------------------------------------
 def test_every_language_of_the_issue_has_words() -> None:
-    assert set(REFUSED) | set(PRINTED) | set(SHIPPED_BEFORE) <= set(table())
+    assert set(OWN_SCRIPT) | set(PRINTED) | set(SHIPPED_BEFORE) <= set(table())
 
 
 @pytest.mark.parametrize("language", sorted(table()))
@@ -90,14 +93,22 @@ def test_the_printed_languages_are_in_the_font_and_in_a_script_booklet_sets(lang
         assert all(fonts.can_draw(ch) for ch in word), (language, key, word)
 
 
-@pytest.mark.parametrize("language", sorted(REFUSED))
+@pytest.mark.parametrize("language", sorted(SHAPED))
+def test_the_shaped_languages_are_in_their_script_fonts_and_not_refused(language: str) -> None:
+    fonts = font_set(BUILT_IN)
+    for key, word in table()[language].items():
+        assert not list(refused_scripts(word)), (language, key, word)
+        assert all(fonts.can_draw(ch) for ch in word), (language, key, word)
+
+
+@pytest.mark.parametrize("language", sorted(OWN_SCRIPT))
 def test_the_other_languages_are_written_in_their_own_script(language: str) -> None:
-    """Each word is in the language's script (Latin letters only as in 'QR'), so that the shaping stage,
-    when it lands, has the right text; and today the script check refuses it."""
+    """Each word is in the language's script (Latin letters only as in 'QR'), so that the shaping stage
+    has the right text; and, for the scripts it does not set yet, the script check refuses it."""
     for key, word in table()[language].items():
         scripts = {s.name for s in map(script_of, word) if s is not None}
         assert scripts, (language, key, word)
-        assert scripts <= REFUSED[language], (language, key, word, scripts)
+        assert scripts <= OWN_SCRIPT[language], (language, key, word, scripts)
         assert all(ch.isascii() or script_of(ch) is not None or not ch.isalpha() for ch in word), (language, key)
 
 
@@ -172,7 +183,7 @@ def test_languages_with_words_do_not_warn(write_yaml, language: str) -> None:  #
     assert api.prepare(model, DEFAULT_CLINIC, "summary").warnings == ()
 
 
-@pytest.mark.parametrize("language", sorted(REFUSED))
+@pytest.mark.parametrize("language", sorted(OWN_SCRIPT))
 def test_the_refused_languages_have_words_so_no_warning(write_yaml, language: str) -> None:  # type: ignore[no-untyped-def]
     assert words_warnings(read_handout(handout(write_yaml, language))) == []
 
@@ -217,7 +228,7 @@ def test_check_reports_the_warning_once(write_yaml) -> None:  # type: ignore[no-
 # -- scripts and glyphs -----------------------------------------------------------------------
 def test_an_english_handout_is_not_refused_for_words_it_does_not_print(tmp_path: Path) -> None:
     """Arabic, Hindi, Chinese ... words are in strings.yaml, but only the handout's own language is checked."""
-    assert set(REFUSED) <= set(table())
+    assert set(OWN_SCRIPT) <= set(table())
     model, clinic = api.load(EXAMPLE)
     prepared = api.prepare(model, clinic, "booklet")
     assert [s for word in prepared.theme.words.values() for s in refused_scripts(word)] == []
@@ -239,6 +250,14 @@ def test_a_handout_in_a_refused_script_is_refused_at_its_language_line(write_yam
         assert "cannot yet print correctly" in problem.message
         assert any(f"the {name} script" in problem.message for name in REFUSED[language])
     assert not (tmp_path / "out.pdf").exists()
+
+
+@pytest.mark.parametrize("language", sorted(SHAPED))
+def test_a_handout_in_a_shaped_script_language_builds_with_its_layout_words(write_yaml, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                            language: str) -> None:
+    """English text, the layout's own words in the language's script: set by the shaping stage."""
+    result = api.build(handout(write_yaml, language), output=tmp_path / "out.pdf")
+    assert result.pages >= 2
 
 
 def test_arabic_text_is_refused_as_before(write_yaml, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

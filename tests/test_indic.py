@@ -1,0 +1,190 @@
+"""The Indic scripts end to end (issue #13): Devanagari (hi), Bengali (bn), Gurmukhi (pa), Gujarati (gu) and
+Tamil (ta) handouts build as booklets and summaries, normal and large print, through the shaping stage.
+
+Checked from the PDF: poppler's pdftotext gives the text back in logical order, with no private-use characters
+and the phone number whole; /Lang is the handout's; every font is embedded (no standard-14); the --pdfua builds
+pass page-validation and, where it is installed, veraPDF's PDF/UA-1 profile. Latin handouts still take
+ReportLab's Paragraph (their output is unchanged: the byte-for-byte tests elsewhere hold).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import DATA, RIVERSIDE, STANDARD_14
+
+from booklet import api
+from booklet.flowables import Paragraph, paragraph
+from booklet.scripts import script_of
+from booklet.shaped import MarkedShapedParagraph, ShapedParagraph
+from booklet.shaping import Run, runs_from_markup, shape
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils (pdftotext)")
+
+LANGUAGES = ("hi", "bn", "pa", "gu", "ta")
+SCRIPT = {"hi": "Devanagari", "bn": "Bengali", "pa": "Gurmukhi", "gu": "Gujarati", "ta": "Tamil"}
+KINDS = ("booklet", "large-print", "summary", "large-print-summary")
+PHONE = "0207 946 0123"
+PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+VERAPDF = next((p for p in (Path(os.environ.get("VERAPDF", "/nonexistent")),
+                            Path("/work/shared/tools/verapdf/verapdf.sh"), Path("/tmp/verapdf/verapdf.sh"))
+                if p.exists()), None)
+
+
+def source(language: str) -> Path:
+    return DATA / "indic" / f"{language}.yaml"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
+    """(language, kind) -> the PDF built with the shipped Riverside clinic and --pdfua."""
+    folder = tmp_path_factory.mktemp("indic")
+    out = {}
+    for language in LANGUAGES:
+        handout, clinic = api.load(source(language), RIVERSIDE)
+        for kind in KINDS:
+            path = folder / f"{language}-{kind}.pdf"
+            path.write_bytes(api.render_prepared(api.prepare(handout, clinic, kind), pdfua=True).pdf)
+            out[language, kind] = path
+    return out
+
+
+def text_of(path: Path) -> str:
+    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def flat(text: str) -> str:
+    return unicodedata.normalize("NFC", " ".join(text.replace("\u00a0", " ").split()))
+
+
+def printed(language: str, kind: str) -> list[str]:
+    """The handout's texts that the variant prints (a summary: title, subtitle, summary and urgent callout)."""
+    d = yaml.safe_load(source(language).read_text(encoding="utf-8"))
+    texts = [d["title"], d["subtitle"], *d["summary"]]
+    for section in d["sections"]:
+        for block in section["body"]:
+            if isinstance(block, dict) and "callout" in block:
+                c = block["callout"]
+                texts += [c["title"], c["text"], *c["bullets"]]
+    if "summary" in kind:
+        return texts
+    texts.append(d["audience"])
+    for section in d["sections"]:
+        texts.append(section["heading"])
+        for block in section["body"]:
+            if isinstance(block, str):
+                texts.append(block)
+            elif "bullets" in block:
+                texts += block["bullets"]
+            elif "table" in block:
+                texts += block["table"]["columns"] + [cell for row in block["table"]["rows"] for cell in row]
+    return texts
+
+
+def test_the_five_scripts_are_shaped_and_the_others_still_refused() -> None:
+    assert {script_of(ch).name: script_of(ch).support for ch in "कবਕકக"} == {  # type: ignore[union-attr]
+        "Devanagari": "shaped", "Bengali": "shaped", "Gurmukhi": "shaped", "Gujarati": "shaped", "Tamil": "shaped"}
+    for ch in "אبก中あ한":  # right to left, Thai, Chinese, Japanese, Korean: refused as before
+        assert script_of(ch).support == "refused", ch  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_text_reads_back_in_logical_order(built: dict[tuple[str, str], Path], language: str, kind: str) -> None:
+    text = text_of(built[language, kind])
+    assert not PRIVATE_USE.findall(text)
+    assert PHONE in text.replace("\u00a0", " ")
+    assert "MRI" in text
+    got = flat(text)
+    missing = [t for t in printed(language, kind) if flat(t) not in got]
+    assert missing == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_language_and_fonts(built: dict[tuple[str, str], Path], pdf_fonts, language: str, kind: str) -> None:  # type: ignore[no-untyped-def]
+    import pikepdf
+
+    with pikepdf.open(built[language, kind]) as pdf:
+        assert str(pdf.Root.Lang) == language
+    fonts = pdf_fonts(built[language, kind])
+    assert fonts
+    assert all(f.embedded for f in fonts), fonts
+    assert not [f for f in fonts if any(std in f.base_font for std in STANDARD_14)]
+    noto = f"NotoSans{SCRIPT[language]}"
+    assert any(noto in f.base_font for f in fonts)
+
+
+def test_the_pdfua_builds_pass_page_validation(built: dict[tuple[str, str], Path]) -> None:
+    page = pytest.importorskip("page", reason="page-validation is in the test extra: pip install '.[test]'")
+    for path in built.values():
+        report = page.validate_pdf_bytes(path.read_bytes(), profile=page.ValidationProfile.PDF_UA_1)
+        assert [f"{f.rule_id}: {f.message}" for f in report.failures] == [], path.name
+
+
+@pytest.mark.skipif(VERAPDF is None, reason="veraPDF is not installed here")
+def test_the_pdfua_builds_pass_verapdf(built: dict[tuple[str, str], Path]) -> None:
+    paths = [str(p) for p in built.values()]
+    report = subprocess.run(["bash", str(VERAPDF), "--profile", "ua1", *paths], capture_output=True, text=True,
+                            timeout=900, check=False).stdout
+    for path in paths:
+        assert f"== {path}: COMPLIANT (PDFUA_1), " in report, report[-3000:]
+    assert report.count(", 0 failed rules,") == len(paths), report[-3000:]
+
+
+@pytest.mark.parametrize("command", [("build",), ("build", "--large-print"), ("summary",),
+                                     ("summary", "--large-print")])
+def test_the_command_line_builds_them(run_cli, tmp_path: Path, command: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "hi.pdf"
+    code, _, err = run_cli(*command, source("hi"), "--clinic", RIVERSIDE, "-o", out)
+    assert code == 0, err
+    assert "error" not in err
+    assert PHONE in text_of(out).replace("\u00a0", " ")
+
+
+def test_footers_are_one_line(built: dict[tuple[str, str], Path]) -> None:
+    """The running footer (title · reference, and the page word with its number) is one line on every page."""
+    for language in LANGUAGES:
+        pages = text_of(built[language, "booklet"]).split("\f")
+        reference = f"BP-HOME-{language.upper()}"
+        inner = [p for p in pages if reference in p and "·" in p]
+        assert inner
+        for page in inner:
+            lines = [line for line in page.splitlines() if reference in line and " · " in line]
+            assert lines, page
+
+
+def test_conjuncts_are_formed() -> None:
+    """प्रश्न (pra-shna): HarfBuzz forms the conjuncts, so fewer glyphs are drawn than there are characters."""
+    for word in ("प्रश्न", "ক্লিনিক", "ਪ੍ਰਸ਼ਨ", "પ્રશ્ન", "க்ஷ"):
+        shaped = shape([Run(word)], False, "")
+        glyphs = [g for item in shaped.items for g in item.glyphs]
+        assert len(glyphs) < len(word), word
+
+
+def test_latin_text_keeps_reportlabs_paragraph_and_indic_text_is_shaped() -> None:
+    from reportlab.lib.styles import ParagraphStyle
+
+    style = ParagraphStyle("x")
+    assert type(paragraph("Call <b>0207</b>", style)) is Paragraph
+    shaped = paragraph("घर पर <b>माप</b>", style, "hi")
+    assert isinstance(shaped, ShapedParagraph)
+    assert shaped.language == "hi"
+    assert isinstance(paragraph("घर", style, "hi", on_draw=print), MarkedShapedParagraph)
+
+
+def test_live_link_marks_are_skipped_and_the_link_text_kept() -> None:
+    """Links inside shaped paragraphs are not live yet: their text is kept, plain."""
+    from booklet import tagging
+    from booklet import text as tx
+
+    markup = tagging.link_marks(tx.with_links(tx.escape_text(f"फ़ोन {PHONE} करें")))
+    assert "<onDraw" in markup
+    assert "".join(r.text for r in runs_from_markup(markup)).replace("\u00a0", " ") == f"फ़ोन {PHONE} करें"
