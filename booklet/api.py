@@ -260,8 +260,8 @@ def _load_for(content: PathLike, clinic: PathLike | None, output: PathLike | Non
     return _Loaded(handout, clinic_model, target, data is not None)
 
 
-def _warnings(handout: m.Handout, found: tuple[Problem, ...], today: dt.date | None,
-              strict: bool) -> tuple[Problem, ...]:
+def warnings_with_review(handout: m.Handout, found: tuple[Problem, ...], today: dt.date | None = None,
+                         strict: bool = False) -> tuple[Problem, ...]:
     """A result's warnings with an overdue review date first; `strict` refuses them all as errors."""
     overdue = review_overdue(handout, today or dt.date.today())
     warnings = (overdue, *found) if overdue else found
@@ -277,7 +277,7 @@ def html(content: PathLike, *, clinic: PathLike | None = None, large_print: bool
     `output` is given, then writes it atomically (UTF-8). Options as for `build`; bad input raises BookletError."""
     loaded = _load_for(content, clinic, output, assets, text, "web page", ".html")
     result = render_html(loaded.handout, loaded.clinic, large_print=large_print, values=dict(values or {}))
-    warnings = _warnings(loaded.handout, result.warnings, today, strict)
+    warnings = warnings_with_review(loaded.handout, result.warnings, today, strict)
     if loaded.target is not None:
         write_atomic(loaded.target, result.html.encode("utf-8"))
     return HtmlResult(result.html, result.notices, loaded.target, warnings, loaded.inputs())
@@ -300,7 +300,7 @@ def build(content: PathLike, *, clinic: PathLike | None = None, variant: str = "
     prepared = prepare(loaded.handout, loaded.clinic, variant, paper)
     result = render_prepared(prepared, dict(values or {}), tags=tags, pdfua=pdfua, bleed=bleed, marks=marks,
                              one_side=one_side)
-    warnings = _warnings(loaded.handout, result.warnings, today, strict)
+    warnings = warnings_with_review(loaded.handout, result.warnings, today, strict)
     if loaded.target is not None:
         write_atomic(loaded.target, result.pdf)
     return Result(result.pdf, result.pages, result.notices, loaded.target, warnings, loaded.inputs())

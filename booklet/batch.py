@@ -23,7 +23,6 @@ row, line and column instead. Only the requested PDFs are written, atomically.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import multiprocessing
 import os
@@ -39,7 +38,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_complet
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import api, validate
+from . import api
 from .errors import BookletError, Loc, Problem, Problems
 from .model import Clinic, Handout
 from .output import write_atomic
@@ -657,43 +656,38 @@ def _prepared(content: Path, clinic: Path | None, variant: str, paper: str, asse
 
 
 def render_job(job: Job) -> Outcome:
-    """Make one PDF (in whichever process runs this); never raises for bad input."""
-    if job.variant in api.HTML_VARIANTS:
-        return _web_page_job(job)
+    """Make one PDF or web page (in whichever process runs this); never raises for bad input."""
     try:
-        prepared = _prepared(job.content, job.clinic, job.variant, job.paper, job.assets)
-        # Without --data a handout's placeholders have no values: that fails here, with the usual message.
-        result = api.render_prepared(prepared, job.values, values_source=job.values_source or "a CSV given with --data",
-                                     bleed=job.bleed, marks=job.marks, one_side=job.one_side)
-        pdf = result.pdf
-        overdue = validate.review_overdue(prepared.handout, dt.date.today())
-        warnings = tuple(str(w) for w in ((overdue,) if overdue else ()) + tuple(result.warnings))
-        if job.impose:
-            from .impose import impose_saddle_stitch
-
-            pdf = impose_saddle_stitch(pdf)
-        _write(job, pdf)
+        data, pages, handout, found = (_web_page if job.variant in api.HTML_VARIANTS else _pdf)(job)
+        warnings = tuple(str(w) for w in api.warnings_with_review(handout, found))
+        _write(job, data)
     except BookletError as exc:
         return _done(job, error=str(exc))
     except Exception as exc:  # a bug: keep where it happened, but never a patient value
         return _done(job, error=_bug_report(job, exc))
-    return _done(job, output=job.output, pages=result.pages, warnings=warnings)
+    return _done(job, output=job.output, pages=pages, warnings=warnings)
 
 
-def _web_page_job(job: Job) -> Outcome:
-    """Make one web page (booklet/html.py), as render_job makes a PDF."""
-    try:
-        handout, clinic = _load(job.content, job.clinic, job.assets)
-        result = api.render_html(handout, clinic, large_print=job.variant == "large-print-html", values=job.values,
-                                 values_source=job.values_source or "a CSV given with --data")
-        overdue = validate.review_overdue(handout, dt.date.today())
-        warnings = tuple(str(w) for w in ((overdue,) if overdue else ()) + tuple(result.warnings))
-        _write(job, result.html.encode("utf-8"))
-    except BookletError as exc:
-        return _done(job, error=str(exc))
-    except Exception as exc:  # a bug: keep where it happened, but never a patient value
-        return _done(job, error=_bug_report(job, exc))
-    return _done(job, output=job.output, warnings=warnings)
+def _pdf(job: Job) -> tuple[bytes, int, Handout, tuple[Problem, ...]]:
+    """The job's PDF (imposed if asked), its pages, the handout and what the build warns about."""
+    prepared = _prepared(job.content, job.clinic, job.variant, job.paper, job.assets)
+    # Without --data a handout's placeholders have no values: that fails here, with the usual message.
+    result = api.render_prepared(prepared, job.values, values_source=job.values_source or "a CSV given with --data",
+                                 bleed=job.bleed, marks=job.marks, one_side=job.one_side)
+    pdf = result.pdf
+    if job.impose:
+        from .impose import impose_saddle_stitch
+
+        pdf = impose_saddle_stitch(pdf)
+    return pdf, result.pages, prepared.handout, result.warnings
+
+
+def _web_page(job: Job) -> tuple[bytes, int, Handout, tuple[Problem, ...]]:
+    """The job's web page (booklet/html.py), as UTF-8; a web page has no pages (0)."""
+    handout, clinic = _load(job.content, job.clinic, job.assets)
+    result = api.render_html(handout, clinic, large_print=job.variant == "large-print-html", values=job.values,
+                             values_source=job.values_source or "a CSV given with --data")
+    return result.html.encode("utf-8"), 0, handout, result.warnings
 
 
 def _write(job: Job, pdf: bytes) -> None:

@@ -132,6 +132,13 @@ def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+#: Options several commands share (each use makes its own click Option).
+SET_VALUES = click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+                          help="Fill a {{ KEY }} placeholder with plain text. Repeatable.")
+ASSETS = click.option("--assets", type=click.Path(path_type=Path, file_okay=False), multiple=True,
+                      help="Another folder images may come from (besides the content file's own).")
+
+
 def clinic_options(func: Callable[..., Any]) -> Callable[..., Any]:
     func = click.option("--no-clinic", is_flag=True,
                         help="Use the neutral profile (no logo, calm blue), not a clinic.yaml found near the "
@@ -170,10 +177,8 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed([
         click.option("--paper", type=PAPER, default="a4", show_default=True,
                      help="Printer paper: a4 folds to A5 pages, letter to half-letter."),
-        click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
-                     help="Fill a {{ KEY }} placeholder with plain text. Repeatable."),
-        click.option("--assets", type=click.Path(path_type=Path, file_okay=False), multiple=True,
-                     help="Another folder images may come from (besides the content file's own)."),
+        SET_VALUES,
+        ASSETS,
         click.option("-o", "--output", type=click.Path(path_type=Path, allow_dash=True),
                      help="Output PDF file; - writes it to standard output. Default: in the current folder, "
                           "named after the handout (see README)."),
@@ -333,10 +338,8 @@ def summary(content: Path, clinic: Path | None, no_clinic: bool, paper: str, set
 @click.argument("content", type=CONTENT_OR_STDIN)
 @clinic_options
 @click.option("--large-print", is_flag=True, help="Large print: 18 pt (24 px) body text, emphasis in bold.")
-@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
-              help="Fill a {{ KEY }} placeholder with plain text. Repeatable.")
-@click.option("--assets", type=click.Path(path_type=Path, file_okay=False), multiple=True,
-              help="Another folder images may come from (besides the content file's own).")
+@SET_VALUES
+@ASSETS
 @click.option("-o", "--output", type=click.Path(path_type=Path, allow_dash=True),
               help="Output HTML file; - writes it to standard output. Default: <stem>.html in the current folder.")
 @click.option("--strict", is_flag=True, help="Refuse to write the page when there are warnings (exit 2).")
@@ -380,10 +383,8 @@ def html_page(content: Path, clinic: Path | None, no_clinic: bool, large_print: 
               show_default=True, help="What to make: as build, summary, build --large-print, summary --large-print.")
 @click.option("--paper", type=PAPER, default="a4", show_default=True,
               help="Printer paper: a4 folds to A5 pages, letter to half-letter.")
-@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
-              help="Fill a {{ KEY }} placeholder with plain text. Repeatable.")
-@click.option("--assets", type=click.Path(path_type=Path, file_okay=False), multiple=True,
-              help="Another folder images may come from (besides the content file's own).")
+@SET_VALUES
+@ASSETS
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Output PDF file. Default: named as build and summary name it.")
 @click.option("--open", "open_", is_flag=True, help="Open the PDF once, after the first good build, in the "
@@ -482,8 +483,7 @@ def impose(source: Path, output: Path, marks: bool) -> None:
 @click.option("--strict", is_flag=True, help="Fail on warnings too (exit 1), for CI.")
 @click.option("--max-grade", type=click.FloatRange(1, 20), default=8.0, show_default=True, metavar="N",
               help="Highest SMOG reading grade for English text before a warning.")
-@click.option("--assets", type=click.Path(path_type=Path, file_okay=False), multiple=True,
-              help="Another folder images may come from (besides the content file's own).")
+@ASSETS
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), hidden=True, help="Check as if on this date (tests).")
 @console_options
 @reports_errors
@@ -562,8 +562,7 @@ def init(folder: Path) -> None:
 @click.option("--jobs", type=click.IntRange(min=1), metavar="N", help="Processes to use (default: every core).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("out"), show_default=True,
               help="Folder for the PDFs (created if missing).")
-@click.option("--assets", type=click.Path(path_type=Path, file_okay=False), multiple=True,
-              help="Another folder images may come from (besides the content file's own).")
+@ASSETS
 @click.option("--one-side", is_flag=True,
               help="Summaries on the front of the sheet only: refused when one needs the back.")
 @print_options

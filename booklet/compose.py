@@ -99,8 +99,7 @@ class BookletList(tagging.TaggedList):
         # A split's first part must be a plain flowable or an action: KeepTogether always asks to be split.
         from reportlab.platypus.doctemplate import NullActionFlowable
 
-        return [NullActionFlowable(), KeepTogether(content[:MIN_PART]), *content[MIN_PART:-MIN_PART],
-                KeepTogether(content[-MIN_PART:])]
+        return [NullActionFlowable(), *kept_as_list(content)]
 
 
 class BookletTable(Table):
@@ -139,8 +138,8 @@ class BookletTable(Table):
 
 
 def kept_as_list(items: list[Flowable]) -> list[Flowable]:
-    """Items of a list laid out one by one, kept as BookletList keeps its items: up to KEEP_WHOLE
-    together, else never one alone at the foot or the top of a page."""
+    """A list's items, one flowable each, grouped so that up to KEEP_WHOLE stay together and a longer list
+    never leaves one alone at the foot or the top of a page (how BookletList splits, and questions)."""
     if len(items) <= KEEP_WHOLE:
         return [KeepTogether(items)]
     return [KeepTogether(items[:MIN_PART]), *items[MIN_PART:-MIN_PART], KeepTogether(items[-MIN_PART:])]
@@ -389,6 +388,7 @@ class Composer:
         when the box is taller than a page.
         """
         pad = self.theme.type.size("body") * 0.7
+        repeats = continued is not None and len(rows) > 1  # a title row over more rows to repeat
         table = self.grid([[r] for r in rows], [self.frame_width], [
             ("BACKGROUND", (0, 0), (-1, -1), HexColor(background)),
             ("LINEBEFORE", (0, 0), (0, -1), 4, HexColor(color)),
@@ -402,10 +402,10 @@ class Composer:
             ("TOPPADDING", (0, "splitfirst"), (-1, "splitfirst"), pad * 0.8),
             ("BOTTOMPADDING", (0, "splitlast"), (-1, "splitlast"), pad * 0.6),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ], splitInRow=1, repeatRows=1 if continued is not None and len(rows) > 1 else 0)
+        ], splitInRow=1, repeatRows=1 if repeats else 0)
         assert isinstance(table, BookletTable)
         table.keep_rows, table.min_part = 0, 1
-        if continued is not None and len(rows) > 1:
+        if repeats:
             table.continued = tagging.wrap(continued, tagging.ARTIFACT)  # a repeat: screen readers skip it
         table.spaceAfter = self.theme.space["block"]  # space, not a Spacer: none is kept at the foot of a page
         box = tagging.tagged(table, "Div", group=True)
@@ -668,12 +668,10 @@ class Composer:
         toc = tagging.Tag("TOC", group=True)  # TOC > TOCI > Link to the section (its heading and page number)
         for form, key, text in self.headings:
             entry = tagging.Tag("TOCI", parent=toc)
-            heading = self.para(text, s.toc, links=False)
-            # (the key is booklet's own name for the section's bookmark: s1, s2, ...; the text is escaped markup)
-            if not isinstance(heading, Paragraph):  # shaped text carries no link yet: the entry is its text
-                linked: Flowable = heading
-            else:
-                linked = Paragraph(f'<a href="#{tx.escape_text(key)}">{heading.text}</a>', heading.style)
+            # The key is booklet's own name for the section's bookmark (s1, s2, ...); shaped text keeps the
+            # link's words but carries no link yet.
+            linked = self.p(f'<a href="#{tx.escape_text(key)}">{tx.markup(text, self.values, self.theme.emphasis)}'
+                            "</a>", s.toc)
             link = tagging.Tag("Link", parent=entry, contents=tx.plain(text, self.values))
             rows.append([tagging.wrap(linked, link),
                          tagging.wrap(FormNumber(form, number_width, s.toc.leading), link)])

@@ -234,7 +234,7 @@ def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
                               "shorten them; details belong in the first section")
 
     back_width, back_height = frames["back"][2], frames["back"][3]
-    inside, outside = split_back_matter(c, back_width, back_height)
+    inside, outside, back_matter_pages = split_back_matter(c, back_width, back_height)
     has_contents = len(handout.sections) >= CONTENTS_FROM
 
     def make_story(contents: bool, glance_page: bool) -> Story:
@@ -290,7 +290,6 @@ def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
             return None
         return make_story(has_contents and not drop_contents, not compact), drop_contents
 
-    back_pages = (pages_needed(inside(), w, h) if inside else 0) + pages_needed(outside(), back_width, back_height)
     return DocumentSpec(
         page=(page.width, page.height),
         frames=frames,
@@ -300,7 +299,7 @@ def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
         metadata=metadata(handout, clinic, values),
         numbers=NumberStyle(fonts.regular, s.toc.fontSize, theme.palette.text, s.toc.fontSize * 2.6, s.toc.leading),
         multiple_of=SADDLE_STITCH,
-        pages_after_pad=back_pages,
+        pages_after_pad=back_matter_pages,
         source=handout.loc,
         warnings=c.warnings,
     )
@@ -486,12 +485,17 @@ def back_matter(c: Composer) -> list[Flowable]:
 Parts = Callable[[], list[Flowable]]
 
 
-def split_back_matter(c: Composer, width: float, height: float) -> tuple[Parts | None, Parts]:
-    """(inside back cover, outside back cover): all on the outside back cover when it fits one page;
-    else the sources, then the governance line, go inside, and the contacts and urgent advice stay
-    on the outside, the last page."""
+def split_back_matter(c: Composer, width: float, height: float) -> tuple[Parts | None, Parts, int]:
+    """(inside back cover, outside back cover, the pages they take): all on the outside back cover when
+    it fits one page; else the sources, then the governance line, go inside, and the contacts and urgent
+    advice stay on the outside, the last page."""
     if pages_needed(back_matter(c), width, height) <= 1:
-        return None, lambda: back_matter(c)
-    if pages_needed([*contact_part(c), *facts_part(c), *formats_part(c)], width, height) <= 1:
-        return (lambda: sources_part(c)), lambda: [*contact_part(c), *facts_part(c), *formats_part(c)]
-    return (lambda: [*sources_part(c), *facts_part(c)]), lambda: [*contact_part(c), *formats_part(c)]
+        return None, lambda: back_matter(c), 1
+    inside: Parts = lambda: sources_part(c)  # noqa: E731 - made again for each layout
+    outside: Parts = lambda: [*contact_part(c), *facts_part(c), *formats_part(c)]  # noqa: E731
+    pages = pages_needed(outside(), width, height)
+    if pages > 1:
+        inside = lambda: [*sources_part(c), *facts_part(c)]  # noqa: E731
+        outside = lambda: [*contact_part(c), *formats_part(c)]  # noqa: E731
+        pages = pages_needed(outside(), width, height)
+    return inside, outside, pages_needed(inside(), width, height) + pages

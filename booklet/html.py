@@ -59,21 +59,16 @@ def _text(text: str) -> str:
 
 def linked(text: str) -> str:
     """Plain text as HTML with each web address, e-mail address and phone number a link built from it."""
-    out: list[str] = []
-    pos = 0
-    for start, end in tx.address_spans(text):
-        address = text[start:end]
-        out.append(_text(text[pos:start]))
-        target = tx.link_target(address)
-        if target.startswith(LINK_SCHEMES) and not any(ch.isspace() or ord(ch) < 32 for ch in target):
-            kind = "tel" if target.startswith("tel:") else "url"
-            # dir="ltr" isolates it: in right-to-left text "0207 946 0123" would otherwise show as "0123 946 0207"
-            out.append(f'<a class="{kind}" dir="ltr" href="{escape(target, quote=True)}">{_text(address)}</a>')
-        else:
-            out.append(_text(address))
-        pos = end
-    out.append(_text(text[pos:]))
-    return "".join(out)
+    return tx.rewrite_addresses(text, _address_link, _text)
+
+
+def _address_link(address: str) -> str:
+    target = tx.link_target(address)
+    if not target.startswith(LINK_SCHEMES) or any(ch.isspace() or ord(ch) < 32 for ch in target):
+        return _text(address)
+    kind = "tel" if target.startswith("tel:") else "url"
+    # dir="ltr" isolates it: in right-to-left text "0207 946 0123" would otherwise show as "0123 946 0207"
+    return f'<a class="{kind}" dir="ltr" href="{escape(target, quote=True)}">{_text(address)}</a>'
 
 
 def inline(text: str, values: dict[str, str]) -> str:

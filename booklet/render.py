@@ -249,7 +249,7 @@ def _laid_out(spec: DocumentSpec, story: Story) -> tuple[bytes, int, Outcome]:
     raise AssertionError(f"page count {pages} is not a multiple of {spec.multiple_of}")
 
 
-def _build(spec: DocumentSpec, back_pages: int, story: Story | None = None) -> tuple[bytes, int, int, Outcome]:
+def _build(spec: DocumentSpec, back_pages: int, story: Story) -> tuple[bytes, int, int, Outcome]:
     buffer = io.BytesIO()
     md = spec.metadata
     doc = _Doc(
@@ -272,7 +272,7 @@ def _build(spec: DocumentSpec, back_pages: int, story: Story | None = None) -> t
         md.title, md.language, md.author, md.subject, md.keywords, md.creator, spec.pdfua),
         "print_setup": bleed.PrintSetup(spec.bleed, spec.marks)})
     try:
-        doc.build((story or spec.story)(back_pages), canvasmaker=canvas_class)
+        doc.build(story(back_pages), canvasmaker=canvas_class)
     except LayoutError as exc:
         loc = getattr(doc.current, "_booklet_loc", spec.source)
         raise BookletError.at(loc, "this block is too large to fit on a page",

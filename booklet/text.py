@@ -8,6 +8,7 @@ inserted as escaped plain text. Nothing from the input can ever form a tag.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -24,9 +25,14 @@ ADDRESS = re.compile(f"{_URL}|{_EMAIL}|{_PHONE}")
 NBSP = "\u00a0"
 
 
+def address_spans(text: str) -> list[tuple[int, int]]:
+    """Where the web addresses, e-mail addresses and phone numbers are in plain text: (start, end) offsets."""
+    return [m.span() for m in ADDRESS.finditer(text) if _is_address(m.group(0))]
+
+
 def addresses(text: str) -> list[str]:
     """The web addresses, e-mail addresses and phone numbers in plain text, as printed (spaces kept)."""
-    return [m.group(0) for m in ADDRESS.finditer(text) if _is_address(m.group(0))]
+    return [text[start:end] for start, end in address_spans(text)]
 
 
 def _is_address(token: str) -> bool:
@@ -39,7 +45,7 @@ def keep_whole(text: str) -> str:
     """Spaces inside a phone number become no-break spaces, so the number is never split over two lines."""
     if not any(ch.isdigit() for ch in text):
         return text
-    return ADDRESS.sub(lambda m: m.group(0).replace(" ", NBSP) if _is_address(m.group(0)) else m.group(0), text)
+    return rewrite_addresses(text, lambda address: address.replace(" ", NBSP), lambda between: between)
 
 
 def markup(text: str, values: dict[str, str] | None = None, emphasis: str = "italic") -> str:
@@ -67,19 +73,16 @@ def markup(text: str, values: dict[str, str] | None = None, emphasis: str = "ita
     return "".join(out).replace("\n", "<br/>")
 
 
-_BOLD, _END_BOLD = "<b>", "</b>"
-
-
 def _open(bold: bool, italic: bool, emphasis: str) -> str:
     if emphasis == "bold":
-        return _BOLD if bold or italic else ""
-    return (_BOLD if bold else "") + ("<i>" if italic else "")
+        return "<b>" if bold or italic else ""
+    return ("<b>" if bold else "") + ("<i>" if italic else "")
 
 
 def _close(bold: bool, italic: bool, emphasis: str) -> str:
     if emphasis == "bold":
-        return _END_BOLD if bold or italic else ""
-    return ("</i>" if italic else "") + (_END_BOLD if bold else "")
+        return "</b>" if bold or italic else ""
+    return ("</i>" if italic else "") + ("</b>" if bold else "")
 
 
 def plain(text: str, values: dict[str, str] | None = None) -> str:
@@ -241,16 +244,18 @@ def with_links(markup: str) -> str:
 
 def _linked(text: str) -> str:
     """Plain text as escaped markup, its addresses as links."""
+    return rewrite_addresses(text, lambda address: f'<a href="{escape(link_target(address), {chr(34): "&quot;"})}">'
+                         f"{escape(address)}</a>", escape)
+
+
+def rewrite_addresses(text: str, address: Callable[[str], str], between: Callable[[str], str]) -> str:
+    """The text with each address (see `address_spans`) and each stretch between them rewritten."""
     out: list[str] = []
     pos = 0
-    for m in ADDRESS.finditer(text):
-        if not _is_address(m.group(0)):
-            continue
-        target = link_target(m.group(0))
-        out += [escape(text[pos:m.start()]), f'<a href="{escape(target, {chr(34): "&quot;"})}">',
-                escape(m.group(0)), "</a>"]
-        pos = m.end()
-    out.append(escape(text[pos:]))
+    for start, end in address_spans(text):
+        out += [between(text[pos:start]), address(text[start:end])]
+        pos = end
+    out.append(between(text[pos:]))
     return "".join(out)
 
 
@@ -290,7 +295,3 @@ def runs(text: str, values: dict[str, str] | None = None) -> list[tuple[str, boo
             italic = not italic
     return out
 
-
-def address_spans(text: str) -> list[tuple[int, int]]:
-    """Where the web addresses, e-mail addresses and phone numbers are in plain text: (start, end) offsets."""
-    return [m.span() for m in ADDRESS.finditer(text) if _is_address(m.group(0))]
