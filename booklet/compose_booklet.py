@@ -23,7 +23,7 @@ from .flowables import WritingLines, text_width
 from .fonts import FontSet
 from .images import probe, raster_for_print
 from .render import DocumentSpec, Metadata, NumberStyle, Outcome, PadTo, Story
-from .theme import Theme
+from .theme import Theme, long_date
 
 if TYPE_CHECKING:
     from .flowables import AnyParagraph
@@ -45,11 +45,7 @@ COVER_LEAD = 0.12
 
 
 def format_date(date: dt.date | None, language: str) -> str:
-    if date is None:
-        return ""
-    if language.split("-")[0] == "en":
-        return f"{date.day} {date.strftime('%B')} {date.year}"
-    return date.isoformat()
+    return "" if date is None else long_date(date, language)
 
 
 @dataclass

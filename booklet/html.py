@@ -23,7 +23,7 @@ from typing import Any
 from . import __version__
 from . import model as m
 from . import text as tx
-from .theme import MIN_TEXT_CONTRAST, Theme, contrast
+from .theme import MIN_TEXT_CONTRAST, Theme, contrast, long_date
 
 #: Schemes a link may have. A QR block's URL is validated to one of these; anything else is never a link.
 LINK_SCHEMES = ("https://", "http://", "mailto:", "tel:")
@@ -96,7 +96,7 @@ def format_date(date: dt.date | None, language: str) -> str:
     """As the booklet prints it (compose_booklet.format_date), in a `<time>` element."""
     if date is None:
         return ""
-    shown = f"{date.day} {date.strftime('%B')} {date.year}" if language.split("-")[0] == "en" else date.isoformat()
+    shown = long_date(date, language)
     return f'<time datetime="{date.isoformat()}">{escape(shown)}</time>'
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -131,12 +132,13 @@ _WORDS_ALIASES = {
 }
 
 
-def words_language(language: str) -> str | None:
-    """The layouts/strings.yaml block for a BCP 47 tag, None when there is none.
+def words_language(language: str, layout_file: str = "strings") -> str | None:
+    """The layouts/strings.yaml block (or another per-language layout file's) for a BCP 47 tag, None when there
+    is none.
 
     The whole tag first, then shorter and shorter (zh-Hant-TW: zh-Hant-TW, zh-Hant, zh), each as itself
     or through _WORDS_ALIASES (zh-TW finds zh-Hant, zh zh-Hans, pt-AO pt-PT). Case does not matter."""
-    keys = {key.lower(): key for key in _layout_file("strings")}
+    keys = {key.lower(): key for key in _layout_file(layout_file)}
     subtags = language.strip().replace("_", "-").lower().split("-")
     for n in range(len(subtags), 0, -1):
         tag = "-".join(subtags[:n])
@@ -152,6 +154,17 @@ def words_for(language: str) -> dict[str, str]:
     words = dict(strings["en"])
     words.update(strings.get(words_language(language) or "en", {}))
     return words
+
+
+def long_date(date: dt.date, language: str) -> str:
+    """A date as the handout's language writes it in running text ("17 May 2026", "17. Mai 2026",
+    "2026年5月17日"), from layouts/dates.yaml (CLDR's long date, Western digits); ISO 8601 for a language
+    that has no entry there."""
+    way = _layout_file("dates").get(words_language(language, "dates") or "")
+    if way is None:
+        return date.isoformat()
+    return way["pattern"].format(day=date.day, day2=f"{date.day:02}", month=way["months"][date.month - 1],
+                                 m=date.month, m2=f"{date.month:02}", year=date.year)
 
 
 def words_warnings(handout: Handout) -> list[Problem]:
