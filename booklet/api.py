@@ -339,14 +339,15 @@ def find_clinic(content: PathLike) -> Path | None:
 
 
 def check(content: PathLike | Sequence[PathLike], *, clinic: PathLike | None = None, today: dt.date | None = None,
-          max_grade: float | None = None, assets: Iterable[PathLike] = ()) -> list[Finding]:
+          max_grade: float | None = None, assets: Iterable[PathLike] = (), paper: str = "a4") -> list[Finding]:
     """What `booklet check` reports, as `booklet.check.Finding`s in report order (each has path, line, col,
-    severity, rule, message, hint): one handout or a list of them. Writes nothing; a handout that cannot be
-    used is an error finding (rule `validation`), not an exception."""
+    severity, rule, message, hint): one handout or a list of them, laid out on `paper` (a4, letter). Writes
+    nothing; a handout that cannot be used is an error finding (rule `validation`), not an exception."""
     # `from .check import`, not `from . import check`: the package's name `check` is this function.
     from .check import DEFAULT_MAX_GRADE
     from .check import check as check_handouts
 
     paths = [Path(content)] if isinstance(content, (str, os.PathLike)) else [Path(c) for c in content]
     return check_handouts(paths, None if clinic is None else Path(clinic), today,
-                          DEFAULT_MAX_GRADE if max_grade is None else max_grade, assets=tuple(Path(a) for a in assets))
+                          DEFAULT_MAX_GRADE if max_grade is None else max_grade, assets=tuple(Path(a) for a in assets),
+                          paper=paper)

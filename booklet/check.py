@@ -137,8 +137,9 @@ class Finding:
 
 
 def check(paths: Sequence[Path], clinic: Path | None = None, today: dt.date | None = None,
-          max_grade: float = DEFAULT_MAX_GRADE, *, assets: tuple[Path, ...] = ()) -> list[Finding]:
-    """Findings for every handout in `paths` (and the clinic profile), in report order. Never raises BookletError."""
+          max_grade: float = DEFAULT_MAX_GRADE, *, assets: tuple[Path, ...] = (), paper: str = "a4") -> list[Finding]:
+    """Findings for every handout in `paths` (and the clinic profile), in report order, the variants laid out on
+    `paper` (a4, letter). Never raises BookletError."""
     from .batch import is_clinic_profile, skipped_clinic
     from .validate import DEFAULT_CLINIC, read_clinic
 
@@ -158,18 +159,18 @@ def check(paths: Sequence[Path], clinic: Path | None = None, today: dt.date | No
             note = skipped_clinic(path)
             found.append(Finding.at(note.loc, note.severity, SKIPPED, note.message, note.hint))
             continue
-        found += check_handout(path, clinic_model, today, max_grade, assets=assets)
+        found += check_handout(path, clinic_model, today, max_grade, assets=assets, paper=paper)
     return _in_report_order(found)
 
 
 def check_handout(path: Path, clinic: m.Clinic, today: dt.date, max_grade: float = DEFAULT_MAX_GRADE, *,
-                  assets: tuple[Path, ...] = ()) -> list[Finding]:
+                  assets: tuple[Path, ...] = (), paper: str = "a4") -> list[Finding]:
     from .api import prepare
     from .validate import read_handout
 
     try:
         handout = read_handout(path, assets=assets)
-        prepared = prepare(handout, clinic, "booklet")
+        prepared = prepare(handout, clinic, "booklet", paper)
     except BookletError as exc:
         return _problems(exc)
     places = Places(path)
@@ -179,7 +180,7 @@ def check_handout(path: Path, clinic: m.Clinic, today: dt.date, max_grade: float
         *jargon(handout, places),
         *governance(handout, today),
         *images(handout, prepared.theme),
-        *builds(handout, clinic),
+        *builds(handout, clinic, paper),
         *placeholders(handout),
     ]
 
@@ -513,7 +514,7 @@ BUILDS = (("summary", "summary-fit"), ("large-print-summary", "summary-fit"), ("
           ("booklet", "print-fit"))
 
 
-def builds(handout: m.Handout, clinic: m.Clinic) -> Iterator[Finding]:
+def builds(handout: m.Handout, clinic: m.Clinic, paper: str = "a4") -> Iterator[Finding]:
     """Each variant laid out as `build` and `summary` lay it out (untagged; nothing is written): what they
     would refuse is an error with their message and line, what they would warn about a warning."""
     from .api import prepare, render_prepared
@@ -522,7 +523,7 @@ def builds(handout: m.Handout, clinic: m.Clinic) -> Iterator[Finding]:
     values = {name: name.replace("_", " ") for name in handout.placeholders}
     for variant, rule in BUILDS:
         try:
-            result = render_prepared(prepare(handout, clinic, variant), values, tags=False)
+            result = render_prepared(prepare(handout, clinic, variant, paper), values, tags=False)
         except BookletError as exc:
             for p in exc.problems:
                 yield Finding.at(p.loc, "error", rule, p.message, p.hint)

@@ -173,10 +173,14 @@ def _clinic_for(contents: Sequence[Path], clinic: Path | None, no_clinic: bool) 
     return chosen
 
 
+#: --paper, for every command that lays out pages.
+PAPER_OPTION = click.option("--paper", type=PAPER, default="a4", show_default=True,
+                            help="Printer paper: a4 folds to A5 pages, letter to half-letter.")
+
+
 def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed([
-        click.option("--paper", type=PAPER, default="a4", show_default=True,
-                     help="Printer paper: a4 folds to A5 pages, letter to half-letter."),
+        PAPER_OPTION,
         SET_VALUES,
         ASSETS,
         click.option("-o", "--output", type=click.Path(path_type=Path, allow_dash=True),
@@ -381,8 +385,7 @@ def html_page(content: Path, clinic: Path | None, no_clinic: bool, large_print: 
 @clinic_options
 @click.option("--variant", type=click.Choice(VARIANT_NAMES, case_sensitive=False), default="booklet",
               show_default=True, help="What to make: as build, summary, build --large-print, summary --large-print.")
-@click.option("--paper", type=PAPER, default="a4", show_default=True,
-              help="Printer paper: a4 folds to A5 pages, letter to half-letter.")
+@PAPER_OPTION
 @SET_VALUES
 @ASSETS
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
@@ -484,17 +487,19 @@ def impose(source: Path, output: Path, marks: bool) -> None:
 @click.option("--max-grade", type=click.FloatRange(1, 20), default=8.0, show_default=True, metavar="N",
               help="Highest SMOG reading grade for English text before a warning.")
 @ASSETS
+@PAPER_OPTION
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), hidden=True, help="Check as if on this date (tests).")
 @console_options
 @reports_errors
 def check(contents: tuple[Path, ...], clinic: Path | None, no_clinic: bool, format_: str, strict: bool,
-          max_grade: float, assets: tuple[Path, ...], today: Any) -> None:
+          max_grade: float, assets: tuple[Path, ...], paper: str, today: Any) -> None:
     """Check handouts before printing: plain language, review dates, sources, images, colours, fit.
 
     Writes no PDF. Each finding says file:line:column, how serious it is (error,
     warning or info), what to change and the rule's name. Exit 2 when there are
     errors, 1 with --strict when there are warnings, else 0. With -q, info findings
-    are left out.
+    are left out. The four variants are laid out on --paper (a4 or letter), as build
+    and summary lay them out.
 
     \b
     Example:
@@ -506,7 +511,8 @@ def check(contents: tuple[Path, ...], clinic: Path | None, no_clinic: bool, form
     say = console()
     start = time.perf_counter()
     clinic = _clinic_for(contents, clinic, no_clinic)
-    findings = check_handouts(contents, clinic, today.date() if today else None, max_grade, assets=assets)
+    findings = check_handouts(contents, clinic, today.date() if today else None, max_grade, assets=assets,
+                              paper=paper)
     if say.quiet:
         findings = [f for f in findings if f.severity != "info"]
     if format_ == "json":

@@ -499,3 +499,34 @@ def test_jargon_list_is_well_formed() -> None:
     for concept in words.concepts:
         for form in concept:
             assert [c for c, _ in words.find(f"The {form} here.")] == [words.concepts.index(concept)], form
+
+
+def test_check_lays_out_on_the_paper_it_is_given(write_yaml, run_cli) -> None:  # type: ignore[no-untyped-def]
+    """Half-letter pages are narrower than A5: an address that fits an A5 booklet's line (122 mm) does not fit
+    a half-letter one (114 mm), and `check --paper letter` says so where `check` (A4) does not, as
+    `build --paper letter` refuses it and `build` does not."""
+    url = "https://www.riverside.example/" + "a" * 20
+    path = write_yaml(f"""\
+        title: Test
+        reference: T-1
+        version: "1"
+        language: en
+        published: 2026-05-17
+        review_by: 2028-05-17
+        summary:
+          - Rest.
+        sections:
+          - heading: More
+            body:
+              - "Read more at {url} today."
+        """)
+    found = {paper: [f for f in check([path], None, dt.date(2026, 6, 1), paper=paper)
+                     if "too long to print on one line at 12 pt" in f.message] for paper in ("a4", "letter")}
+    assert found["a4"] == []
+    assert [(f.severity, f.rule, f.line) for f in found["letter"]] == [("error", "print-fit", 12)]
+    code, out, _ = run_cli("check", str(path), "--no-clinic", "--paper", "letter")
+    assert code == 2
+    assert "at 12 pt (118 mm; the line is 114 mm)" in out
+    for paper, refused in (("a4", False), ("letter", True)):
+        code, _, err = run_cli("build", str(path), "--no-clinic", "--paper", paper, "-o", str(path.with_suffix(".pdf")))
+        assert (code == 2 and "too long to print" in err) is refused, (paper, err)
