@@ -22,7 +22,7 @@ from .fonts import BUILT_IN, FontSet, font_set
 from .output import write_atomic
 from .render import DocumentSpec, render
 from .scripts import check_scripts
-from .theme import Theme, theme_for, words_warnings
+from .theme import Theme, reads_right_to_left, theme_for, words_warnings
 from .validate import (
     check_glyphs,
     check_values,
@@ -136,7 +136,8 @@ def prepare(handout: m.Handout, clinic: m.Clinic, variant: str = "booklet", pape
         raise BookletError.at("--paper", f"unknown paper '{paper}'", "use a4 or letter")
     v = VARIANTS[variant]
     fonts = font_set(clinic.fonts or BUILT_IN)
-    theme = theme_for(v.layouts, paper, clinic, handout.language)
+    rtl = reads_right_to_left(handout.language, (text for text, _ in handout_texts(handout)))
+    theme = theme_for(v.layouts, paper, clinic, handout.language, rtl)  # right to left: the layout mirrored
     printed, warnings = clinic_for_language(clinic, handout.language)  # compose sees the handout's language only
     # Scripts before glyphs ("Arabic cannot be printed correctly yet", not "no glyph"), for what is printed:
     # a clinic's translations into other languages are not.

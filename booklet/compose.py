@@ -43,6 +43,11 @@ NO_PADDING = [(f"{side}PADDING", (0, 0), (-1, -1), 0) for side in ("LEFT", "RIGH
 MIN_COLUMN_CHARS = 9
 #: Share of the frame width a paragraph always has, even inside boxes, lists and beside a QR code.
 LONG_WORD_SHARE = 0.6
+#: A side of the page (`Theme.direction`: where a line starts or ends) as a paragraph alignment.
+ALIGN = {"left": TA_LEFT, "right": TA_RIGHT}
+#: Table style commands that name a side, and their mirror images (`mirrored_grid`).
+MIRRORED_COMMANDS = {"LINEBEFORE": "LINEAFTER", "LINEAFTER": "LINEBEFORE",
+                     "LEFTPADDING": "RIGHTPADDING", "RIGHTPADDING": "LEFTPADDING"}
 
 
 @cache
@@ -207,7 +212,7 @@ class Styles:
     """Paragraph styles derived from a theme and a font family."""
 
     def __init__(self, theme: Theme, fonts: FontSet, language: str) -> None:
-        t, p = theme.type, theme.palette
+        t, p, d = theme.type, theme.palette, theme.direction
         hyphen = hyphenator(language) if theme.hyphenate else ""
         self.theme, self.fonts = theme, fonts
 
@@ -219,7 +224,7 @@ class Styles:
             options: dict[str, object] = dict(
                 fontName=fonts.bold if bold else fonts.regular, fontSize=size,
                 leading=size * t.leading, textColor=HexColor(color),
-                alignment=TA_LEFT, allowWidows=0, allowOrphans=0, splitLongWords=1,
+                alignment=ALIGN[d.start], allowWidows=0, allowOrphans=0, splitLongWords=1,
                 hyphenationLang=language, embeddedHyphenation=1 if language else 0,
                 bulletFontName=fonts.regular,
             )
@@ -244,10 +249,11 @@ class Styles:
                                leading=max(body + 1, t.size("h2") * 0.85) * 1.25, spaceAfter=3)
         self.label = style("label", body, bold=True, spaceAfter=2)
         self.term = style("term", body, bold=True, spaceAfter=1, keepWithNext=1)
-        self.definition = style("definition", body, leftIndent=body, spaceAfter=theme.space["paragraph"],
-                                hyphenate=True)
+        indent: dict[str, Any] = {f"{d.start}Indent": body}  # a definition is indented from the start side
+        self.definition = style("definition", body, spaceAfter=theme.space["paragraph"], hyphenate=True, **indent)
         self.small = style("small", t.size("small"), color=p.muted)
-        self.small_right = style("small_right", t.size("small"), color=p.muted, alignment=TA_RIGHT)
+        #: Small print at the end of the line (a page number).
+        self.small_right = style("small_right", t.size("small"), color=p.muted, alignment=ALIGN[d.end])
         self.caption = style("caption", t.size("small") + 0.5, color=p.muted, spaceBefore=3)
         self.toc = style("toc", body, leading=body * 1.3)
         self.on_band = style("on_band", t.size("subtitle") * 0.85, color=p.on_primary)
@@ -281,7 +287,7 @@ class Composer:
     # -- text ------------------------------------------------------------------
     def p(self, markup: str, style: ParagraphStyle, on_draw: Callable[[Any], None] | None = None) -> AnyParagraph:
         """A paragraph of escaped markup: shaped when its script needs it (`booklet.flowables.paragraph`)."""
-        return paragraph(markup, style, self.handout.language, on_draw)
+        return paragraph(markup, style, self.handout.language, on_draw, self.theme.direction.rtl or None)
 
     def para(self, text: str, style: ParagraphStyle, width: float | None = None, links: bool = True) -> AnyParagraph:
         """`width`: the narrowest the paragraph may be set (default: a safe share of the frame);
@@ -331,9 +337,15 @@ class Composer:
                                              self.unhyphenated_if_too_long(text, style, None)), text, loc)
 
     def grid(self, data: Sequence[Sequence[object]], widths: list[float], commands: list[tuple], **kw: object) -> Table:
-        """A ReportLab table whose cell font is ours (its default would be Helvetica)."""
+        """A ReportLab table whose cell font is ours (its default would be Helvetica).
+
+        Rows, widths and commands are given in reading order, as for a left-to-right page ("LINEBEFORE": the
+        side a line starts at); on a right-to-left page the grid is laid out mirrored (`mirrored_grid`)."""
         data = [[tagging.ensure_cell(v) for v in row] for row in data]  # cells are tagged; the rest is artifact
-        table = BookletTable(data, colWidths=widths, hAlign="LEFT", renderCB=tagging.TABLE_ARTIFACTS, **kw)
+        if self.theme.direction.rtl:
+            data, widths, commands = mirrored_grid(data, widths, commands)
+        table = BookletTable(data, colWidths=widths, hAlign=self.theme.direction.start.upper(),
+                             renderCB=tagging.TABLE_ARTIFACTS, **kw)
         table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), self.fonts.regular, self.styles.body.fontSize),
                                    *commands]))
         return table
@@ -362,14 +374,16 @@ class Composer:
             from reportlab.pdfbase.pdfmetrics import stringWidth
 
             indent = max(indent, stringWidth(f"{len(items)}.", self.fonts.bold, size) + size * 0.6)
+        d = self.theme.direction
         kw: dict[str, Any] = dict(
             bulletFontName=self.fonts.bold if numbered else self.fonts.regular,
             bulletFontSize=size, bulletColor=HexColor(color or self.theme.palette.primary_text),
-            leftIndent=indent, bulletDedent="auto",
-            spaceAfter=self.theme.space["paragraph"],
+            bulletDedent="auto", spaceAfter=self.theme.space["paragraph"],
+            # bullets and numbers at the start of the line, the text indented from that side
+            bulletDir=d.name, bulletAlign=d.start, **{f"{d.start}Indent": indent, f"{d.end}Indent": 0},
         )
-        if numbered:
-            return BookletList(items_, bulletType="1", bulletFormat="%s.", **kw)
+        if numbered:  # the number's full stop between it and the text: "12." on the left, ".12" on the right
+            return BookletList(items_, bulletType="1", bulletFormat="".join(d.ordered(("%s", "."))), **kw)
         return BookletList(items_, bulletType="bullet", start="•", **kw)
 
     def bullets(self, b: m.Bullets) -> list[Flowable]:
@@ -380,7 +394,8 @@ class Composer:
 
     def box(self, rows: list[list[Flowable]], color: str, background: str, keep: bool = True,
             continued: Flowable | None = None) -> Flowable:
-        """A shaded box with a coloured bar on its left; splits between rows, kept whole when it fits.
+        """A shaded box with a coloured bar at the start of its lines (the left; on a right-to-left page the
+        right); splits between rows, kept whole when it fits.
 
         keep=False leaves the keeping to the caller (a KeepTogether inside another one
         reports an endless height, so the outer one would always start a new page).
@@ -549,7 +564,7 @@ class Composer:
             import io
 
             flowable = Image(io.BytesIO(data), width=width, height=height)
-        flowable.hAlign = "LEFT"
+        flowable.hAlign = self.theme.direction.start.upper()
         parts: list[Flowable] = [tagging.tagged(flowable, "Figure", alt=b.alt)]
         if b.caption:
             parts.append(tagging.tagged(self.para(b.caption, self.styles.caption), "Caption"))
@@ -591,7 +606,7 @@ class Composer:
             item = tagging.Tag("LI", parent=questions, group=True)
             out.append(tagging.wrap(Question(tagging.tagged(self.para(q, self.styles.body), "LBody", parent=item),
                                              self.theme.checkbox, self.theme.writing_lines, self.theme.note_gap,
-                                             p.rule, p.primary_text), item))
+                                             p.rule, p.primary_text, self.theme.direction), item))
         return [*kept_as_list(out), Spacer(1, self.theme.space["block"])]
 
     def notes(self, b: m.Notes) -> list[Flowable]:
@@ -699,6 +714,23 @@ _BUILDERS: dict[type, Callable[[Composer, Any], list[Flowable]]] = {
     m.Qr: Composer.qr,
     m.PageBreak: Composer.page_break,
 }
+
+
+def mirrored_grid(data: Sequence[Sequence[Any]], widths: list[float],
+                  commands: list[tuple]) -> tuple[list[list[Any]], list[float], list[tuple]]:
+    """A grid laid out from the right: each row's cells and the column widths reversed, and each style
+    command moved to its mirror image (columns counted from the other side, before and after, left and
+    right padding swapped, cells aligned right). The cells keep their reading order in the structure tree
+    (`tagging.table_cells`)."""
+    n = len(widths)
+    mirrored: list[tuple] = [("ALIGN", (0, 0), (-1, -1), "RIGHT")]  # what is narrower than its cell: at the start
+    for name, start, end, *args in commands:
+        (sc, sr), (ec, er) = start, end
+        sc, ec = (n - 1 - (ec % n), n - 1 - (sc % n)) if isinstance(sc, int) and isinstance(ec, int) else (sc, ec)
+        if name == "ALIGN":
+            args = [{"LEFT": "RIGHT", "RIGHT": "LEFT"}.get(str(args[0]).upper(), args[0])]
+        mirrored.append((MIRRORED_COMMANDS.get(name, name), (sc, sr), (ec, er), *args))
+    return [list(row)[::-1] for row in data], widths[::-1], mirrored
 
 
 def smallest_text_size(drawing) -> float | None:  # type: ignore[no-untyped-def]

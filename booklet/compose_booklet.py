@@ -92,7 +92,8 @@ class Furniture:
         return band
 
     def cover(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
-        c, p, pg = self.c, self.c.theme.palette, self.page
+        """The band, the logo at the top corner on the end side, the clinic's name at the start side."""
+        c, p, pg, d = self.c, self.c.theme.palette, self.page, self.c.theme.direction
         canvas.saveState()
         band = self.band_height()
         canvas.setFillColor(HexColor(p.primary))
@@ -103,7 +104,8 @@ class Furniture:
         width = pg.width - pg.left - pg.right
         logo_w = 0.0
         if c.clinic.logo is not None:
-            logo_w = self.draw_logo(canvas, pg.width - pg.right, top, width * 0.5, self.logo_height)
+            logo_w = self.draw_logo(canvas, pg.left + d.x(width, 0, width), top, width * 0.5, self.logo_height,
+                                    d.end)
         if c.clinic.name:
             s = ParagraphStyle("clinic", parent=c.styles.label, textColor=HexColor(p.primary_text))
             para = c.literal(c.clinic.name, s)
@@ -112,7 +114,7 @@ class Furniture:
                 raise BookletError.at(c.clinic.field_locs.get("name", c.clinic.loc),
                                       "the clinic name is too long to fit on the cover",
                                       "shorten it to one or two lines")
-            tagging.ensure(para).drawOn(canvas, pg.left, top - h)
+            tagging.ensure(para).drawOn(canvas, pg.left + d.x(0, width - logo_w - 8, width), top - h)
         if self._audience is not None:
             para, h = self._audience
             if h + COVER_GAP > band + 0.01:  # even the tallest band is too short: it would run off the page
@@ -122,8 +124,10 @@ class Furniture:
                 tagging.ensure(para).drawOn(canvas, pg.left, (band - h) / 2)
         canvas.restoreState()
 
-    def draw_logo(self, canvas: Canvas, right: float, top: float, max_w: float, max_h: float) -> float:
-        """Draw the clinic logo with its top-right corner at (right, top); returns its width."""
+    def draw_logo(self, canvas: Canvas, x: float, top: float, max_w: float, max_h: float,
+                  side: str = "right") -> float:
+        """Draw the clinic logo with its top corner on `side` (its top-right corner, or top-left) at (x, top);
+        returns its width."""
         path = self.c.clinic.logo
         assert path is not None
         info = probe(path)
@@ -132,11 +136,13 @@ class Furniture:
             from reportlab.graphics import renderPDF
 
             drawing = self.c.svg(path, max_w, max_h)
+            right = x if side == "right" else x + drawing.width
             box = (right - drawing.width, top - drawing.height, drawing.width, drawing.height)
             with tagging.tag(canvas, "Figure", alt=self.c.clinic.logo_alt, bbox=box):
                 renderPDF.draw(drawing, canvas, right - drawing.width, top - drawing.height)
             return drawing.width
         w, h = info.width_px * scale, info.height_px * scale
+        right = x if side == "right" else x + w
         data, _, _ = raster_for_print(path, round(w, 1), round(h, 1))
         from reportlab.lib.utils import ImageReader
 
@@ -178,7 +184,8 @@ class Furniture:
         return self._footer
 
     def inner(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
-        c, p, pg = self.c, self.c.theme.palette, self.page
+        """The band at the top; the footer: the title and reference at the start side, the page number at the end."""
+        c, p, pg, d = self.c, self.c.theme.palette, self.page, self.c.theme.direction
         canvas.saveState()
         canvas.setFillColor(HexColor(p.primary))
         canvas.rect(0, pg.height - 2.5 * MM, pg.width, 2.5 * MM, stroke=0, fill=1)
@@ -187,11 +194,12 @@ class Furniture:
         number = c.p(tx.escape_text(f"{c.words('page')} {canvas.getPageNumber()}"), s.small_right)
         nw = self.number_width()
         baseline_top = pg.bottom * 0.62
-        label = self.footer_label(width - nw - s.small.fontSize)
-        _, lh = label.wrap(width - nw - s.small.fontSize, pg.bottom)
-        label.drawOn(canvas, pg.left, baseline_top - lh)
+        label_width = width - nw - s.small.fontSize
+        label = self.footer_label(label_width)
+        _, lh = label.wrap(label_width, pg.bottom)
+        label.drawOn(canvas, pg.left + d.x(0, label_width, width), baseline_top - lh)
         _, nh = number.wrap(nw, pg.bottom)
-        number.drawOn(canvas, pg.left + width - nw, baseline_top - nh)
+        number.drawOn(canvas, pg.left + d.x(width - nw, nw, width), baseline_top - nh)
         if c.theme.footer_rule:
             canvas.setStrokeColor(HexColor(p.rule))
             canvas.setLineWidth(0.5)
@@ -293,11 +301,13 @@ def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
         story=make_story(has_contents, True),
         revise=revise,
         metadata=metadata(handout, clinic, values),
-        numbers=NumberStyle(fonts.regular, s.toc.fontSize, theme.palette.text, s.toc.fontSize * 2.6, s.toc.leading),
+        numbers=NumberStyle(fonts.regular, s.toc.fontSize, theme.palette.text, s.toc.fontSize * 2.6, s.toc.leading,
+                            theme.direction.end),
         multiple_of=SADDLE_STITCH,
         pages_after_pad=back_matter_pages,
         source=handout.loc,
         warnings=c.warnings,
+        right_to_left=theme.direction.rtl,
     )
 
 

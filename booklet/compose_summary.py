@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reportlab.lib.colors import HexColor
-from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
@@ -31,13 +30,13 @@ from reportlab.platypus.doctemplate import ActionFlowable, FrameBreak, LayoutErr
 from . import model as m
 from . import tagging
 from . import text as tx
-from .compose import Composer
+from .compose import ALIGN, Composer
 from .compose_booklet import Furniture, Page, format_date, metadata
 from .errors import BookletError, Loc
 from .flowables import Marker, QrCode
 from .fonts import FontSet
 from .render import DocumentSpec, NumberStyle
-from .theme import Theme
+from .theme import LEFT_TO_RIGHT, Direction, Theme
 
 if TYPE_CHECKING:
     from .api import Prepared
@@ -58,8 +57,8 @@ QR_SIZE = 20 * MM
 TITLE_SCALE, SUBTITLE_SCALE, HEADING_SCALE = 2.0, 1.2, 1.3
 #: Callout kinds that go under "When to get help", most urgent first.
 HELP_KINDS = ("urgent", "warning")
-#: After "Please turn over", where the clinic's font has it.
-TURN_OVER_ARROW = "\u2192"
+#: After "Please turn over", where the clinic's font has it: pointing the way the page reads.
+TURN_OVER_ARROW = {"ltr": "\u2192", "rtl": "\u2190"}
 #: The orders the text is tried in (see SummaryPage).
 POINTS_FIRST, URGENT_FIRST, HELP_FIRST = 0, 1, 2
 #: Lowercase text of typical letter frequency, to find a font's average character width.
@@ -307,9 +306,10 @@ class Columns(Flowable):
     """
 
     def __init__(self, make: Callable[[], list[Flowable]], count: int, gap: float, rule: str | None = None,
-                 balance: bool = True, carry: bool = False) -> None:
+                 balance: bool = True, carry: bool = False, direction: Direction = LEFT_TO_RIGHT) -> None:
         super().__init__()
         self.make = make
+        self.direction = direction  # the first column at the start side (the right of a right-to-left page)
         self.count = count
         self.gap = gap
         self.rule = rule
@@ -323,8 +323,8 @@ class Columns(Flowable):
 
     def _frames(self, width: float, height: float, x0: float = 0, y0: float = 0) -> list[Frame]:
         cw = self.column_width(width)
-        return [Frame(x0 + i * (cw + self.gap), y0, cw, height, leftPadding=0, rightPadding=0, topPadding=0,
-                      bottomPadding=0, showBoundary=0) for i in range(self.count)]
+        return [Frame(x0 + self.direction.x(i * (cw + self.gap), cw, width), y0, cw, height, leftPadding=0,
+                      rightPadding=0, topPadding=0, bottomPadding=0, showBoundary=0) for i in range(self.count)]
 
     def _fits(self, width: float, height: float) -> bool:
         left, _ = flow(self.make(), self._frames(width, height), self._scratch, draw=False)
@@ -397,8 +397,9 @@ class Columns(Flowable):
         if self.rule and last > 0:
             self.canv.setStrokeColor(HexColor(self.rule))
             self.canv.setLineWidth(0.5)
-            for f in frames[1:last + 1]:
-                x = f._x1 - self.gap / 2  # type: ignore[attr-defined]
+            step = self.column_width(self.width) + self.gap
+            for i in range(1, last + 1):  # in the middle of the gap before each column after the first
+                x = self.direction.x(i * step - self.gap / 2, 0, self.width)
                 self.canv.line(x, 0, x, self.height)
 
 
@@ -540,10 +541,11 @@ class SummaryPage:
 
     # the turn-over line and the back's running head ---------------------------------------------
     def _turn_over(self) -> AnyParagraph:
-        s = self.wide.styles
-        style = ParagraphStyle("turn_over", parent=s.label, alignment=TA_RIGHT, spaceAfter=0,
+        s, d = self.wide.styles, self.theme.direction
+        style = ParagraphStyle("turn_over", parent=s.label, alignment=ALIGN[d.end], spaceAfter=0,
                                textColor=HexColor(self.theme.palette.primary_text))
-        arrow = f" {TURN_OVER_ARROW}" if self.fonts.can_draw(TURN_OVER_ARROW) else ""  # no empty box
+        arrow = TURN_OVER_ARROW[d.name]
+        arrow = f" {arrow}" if self.fonts.can_draw(arrow) else ""  # no empty box
         return self.wide.literal(f"{self.theme.word('turn_over')}{arrow}", style)
 
     def _turn_over_height(self) -> float:
@@ -635,7 +637,8 @@ class SummaryPage:
         return out
 
     def columns_flowable(self, balance: bool = True) -> Columns:
-        return Columns(self.body, self.columns, COLUMN_GAP, self.theme.palette.rule, balance, carry=self.sides == 2)
+        return Columns(self.body, self.columns, COLUMN_GAP, self.theme.palette.rule, balance,
+                       carry=self.sides == 2, direction=self.theme.direction)
 
     def story(self, balance: bool = True) -> list[Flowable]:
         """The front's story: title and columns (with two sides, the front's columns carry the rest over)."""
@@ -646,7 +649,8 @@ class SummaryPage:
 
     def back(self, front: Columns, balance: bool = True) -> Columns:
         """The back's columns: what the front's columns did not hold (known once the front is laid out)."""
-        return Columns(front.rest, self.columns, COLUMN_GAP, self.theme.palette.rule, balance)
+        return Columns(front.rest, self.columns, COLUMN_GAP, self.theme.palette.rule, balance,
+                       direction=self.theme.direction)
 
     def measure(self) -> tuple[bool, float]:
         """(fits, pages needed) by flowing the story into the frames; nothing is drawn for real.
@@ -696,26 +700,29 @@ class SummaryPage:
 
     def decorate(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
         """The front: strips, clinic header; the contact box (one side) or "Please turn over" (two)."""
-        p, pg = self.theme.palette, self.page
+        p, pg, d = self.theme.palette, self.page, self.theme.direction
         canvas.saveState()
         self.strips(canvas)
         top = pg.height - pg.top
-        if self.header_height:
+        if self.header_height:  # the clinic's name at the start side, its logo at the end
             logo_w = 0.0
             if self.clinic.logo is not None:
                 _, logo_h = self._logo_size()
-                logo_w = self.furniture.draw_logo(canvas, pg.left + self.width, top - (self.header_height - logo_h) / 2,
-                                                  self.width * 0.45, self.logo_height)
+                logo_w = self.furniture.draw_logo(canvas, pg.left + d.x(self.width, 0, self.width),
+                                                  top - (self.header_height - logo_h) / 2,
+                                                  self.width * 0.45, self.logo_height, d.end)
             if self.clinic.name:
                 width = self.width - logo_w - 8 * MM
                 name = self._clinic_name(width)
                 _, nh = name.wrap(width, self.header_height)
-                tagging.ensure(name).drawOn(canvas, pg.left, top - (self.header_height + nh) / 2)
+                tagging.ensure(name).drawOn(canvas, pg.left + d.x(0, width, self.width),
+                                            top - (self.header_height + nh) / 2)
             rule_y = top - self.header_height - 3 * MM
             canvas.setFillColor(HexColor(p.primary))
             canvas.rect(pg.left, rule_y, self.width, 2, stroke=0, fill=1)
             canvas.setFillColor(HexColor(p.accent))
-            canvas.rect(pg.left, rule_y - 1.5, self.width * 0.25, 1.5, stroke=0, fill=1)
+            canvas.rect(pg.left + d.x(0, self.width * 0.25, self.width), rule_y - 1.5, self.width * 0.25, 1.5,
+                        stroke=0, fill=1)
         if self.sides == 2:
             turn = self._turn_over()
             turn.wrap(self.width, 1e6)
@@ -768,6 +775,7 @@ class SummaryPage:
             numbers=NumberStyle(self.fonts.regular, s.body.fontSize, self.theme.palette.text, 0, 0),
             source=self.handout.loc,
             warnings=[*self.wide.warnings, *self.col.warnings],
+            right_to_left=self.theme.direction.rtl,
         )
 
 

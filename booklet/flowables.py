@@ -20,6 +20,7 @@ from reportlab.rl_config import _FUZZ
 from .errors import BookletError, Loc
 from .rl_internals import WORD_BEFORE_SPACE, WORD_LAST_PIECE, WORD_PIECE, WRAP_STATE, memoise_string_widths
 from .scripts import needs_shaping
+from .theme import LEFT_TO_RIGHT, Direction
 
 memoise_string_widths()
 
@@ -265,11 +266,14 @@ class WritingLines(Flowable):
 
 
 class Question(Flowable):
-    """A checkbox, the question, and lines to write the answer on; kept on one page."""
+    """A checkbox, the question, and lines to write the answer on; kept on one page. The checkbox stands at
+    the start of the line (`direction`: on the right of a right-to-left page)."""
 
-    def __init__(self, para: Paragraph, box: float, lines: int, gap: float, color: str, box_color: str) -> None:
+    def __init__(self, para: Paragraph, box: float, lines: int, gap: float, color: str, box_color: str,
+                 direction: Direction = LEFT_TO_RIGHT) -> None:
         super().__init__()
         self.para = para
+        self.direction = direction
         self.box = box
         self.lines = lines
         self.gap = gap
@@ -286,17 +290,21 @@ class Question(Flowable):
     def draw(self) -> None:
         c = self.canv
         top = self.height
-        first_line = (self.para.blPara.lines and self.para.style.leading) or self.box
+        laid_out = getattr(self.para, "blPara", None)  # ReportLab's paragraph; a shaped one has its own lines
+        lines = laid_out.lines if laid_out is not None else self.para.lines
+        first_line = (lines and self.para.style.leading) or self.box
         c.setStrokeColor(HexColor(self.box_color))
         c.setLineWidth(1.2)
         box_y = top - first_line + (first_line - self.box) / 2 - self.box * 0.12
-        c.rect(0, box_y, self.box, self.box, stroke=1, fill=0)
-        self.para.drawOn(c, self.indent, top - self.text_height)
+        d, text_width = self.direction, self.width - self.indent
+        c.rect(d.x(0, self.box, self.width), box_y, self.box, self.box, stroke=1, fill=0)
+        left = d.x(self.indent, text_width, self.width)
+        self.para.drawOn(c, left, top - self.text_height)
         c.setStrokeColor(HexColor(self.color))
         c.setLineWidth(0.6)
         y = top - self.text_height - self.gap
         for _ in range(self.lines):
-            c.line(self.indent, y, self.width, y)
+            c.line(left, y, left + text_width, y)
             y -= self.gap
 
 
@@ -408,19 +416,21 @@ if TYPE_CHECKING:
 
 
 def paragraph(markup: str, style: Any, language: str = "",
-              on_draw: Callable[[Any], None] | None = None) -> AnyParagraph:
+              on_draw: Callable[[Any], None] | None = None, rtl: bool | None = None) -> AnyParagraph:
     """The one way booklet makes a paragraph from author or layout text (escaped markup: <b>, <i>, <br/>,
     <a>, <font>). Text in a script that must be shaped (`booklet.scripts.needs_shaping`) is a ShapedParagraph
     (its links and colours are not carried yet: their text is, plain); all other text is ReportLab's Paragraph,
     exactly as before (the shaping stage is not even imported). `on_draw`: a heading's callback, run with the
-    canvas when it is drawn (MarkedParagraph, or its shaped counterpart)."""
+    canvas when it is drawn (MarkedParagraph, or its shaped counterpart). `rtl`: the paragraph's direction
+    (a right-to-left page's paragraphs are right to left, whatever they start with); None: its first strong
+    character's."""
     if needs_shaping(markup):
         from .shaped import MarkedShapedParagraph, ShapedParagraph
         from .shaping import runs_from_markup
 
         if on_draw is None:
-            return ShapedParagraph(runs_from_markup(markup), style, language=language)
-        shaped = MarkedShapedParagraph(runs_from_markup(markup), style, language=language)
+            return ShapedParagraph(runs_from_markup(markup), style, rtl, language=language)
+        shaped = MarkedShapedParagraph(runs_from_markup(markup), style, rtl, language=language)
         shaped.on_draw = on_draw
         return shaped
     if on_draw is None:

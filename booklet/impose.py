@@ -16,6 +16,11 @@ the back side needs no 180-degree rotation, and the page printed behind page
 used here. (With "flip on long edge" the sheet turns about a horizontal axis
 and every back side would come out upside down.)
 
+A booklet that reads right to left (Arabic, Hebrew, Persian, Urdu: its PDF says
+/ViewerPreferences /Direction /R2L, as `booklet build` writes for those) is bound
+on the right: it opens the other way, so each sheet side has its halves swapped
+(the cover on the left of the outer sheet's front, 1|8, then 7|2 behind it).
+
 Only a booklet is imposed: upright pages of a size `booklet build` makes (A5 or
 half-letter; A4 or Letter for large print) and a multiple of 4 of them, so that
 the back cover is on the outside. Anything else (a one-page summary, sheets
@@ -114,13 +119,23 @@ def combine(pdfs: list[bytes]) -> bytes:
     return _write(writer)
 
 
-def sheet_order(n: int) -> list[tuple[int, int]]:
-    """1-based (left, right) page pairs per sheet side; `n` is a multiple of 4."""
+def sheet_order(n: int, right_to_left: bool = False) -> list[tuple[int, int]]:
+    """1-based (left, right) page pairs per sheet side; `n` is a multiple of 4. A right-to-left booklet is
+    bound on the right: the same pairs, each the other way round."""
     sides = []
     for s in range(n // 4):
         sides.append((n - 2 * s, 2 * s + 1))  # front
         sides.append((2 * s + 2, n - 2 * s - 1))  # back
-    return sides
+    return [(right, left) for left, right in sides] if right_to_left else sides
+
+
+def reads_right_to_left(reader: PdfReader) -> bool:
+    """The document says it reads right to left (/ViewerPreferences /Direction /R2L)."""
+    try:
+        preferences = reader.root_object.get("/ViewerPreferences")
+        return preferences is not None and preferences.get_object().get("/Direction") == "/R2L"
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError):
+        return False
 
 
 def _read(data: bytes, name: str | Path) -> PdfReader:
@@ -162,7 +177,7 @@ def _impose(reader: PdfReader, marks: bool, name: str | Path) -> bytes:
     dx, dy = (sheet_w - 2 * width) / 2, (sheet_h - height) / 2
     overlay = _fold_ticks(sheet_w, sheet_h) if marks else None
     writer = PdfWriter()
-    for left, right in sheet_order(n):
+    for left, right in sheet_order(n, reads_right_to_left(reader)):
         sheet = writer.add_blank_page(width=sheet_w, height=sheet_h)
         placed = DictionaryObject()
         drawing = []

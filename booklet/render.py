@@ -48,6 +48,8 @@ class NumberStyle:
     color: str
     width: float
     height: float
+    #: The side of its box the number stands against ("left" on a right-to-left page).
+    side: str = "right"
 
 
 @dataclass
@@ -77,6 +79,9 @@ class DocumentSpec:
     #: Print production (booklet/bleed.py): colour this far (points) past the trim, and crop marks.
     bleed: float = 0.0
     marks: bool = False
+    #: The document reads right to left: /ViewerPreferences /Direction /R2L (viewers show facing pages and
+    #: `booklet.impose` binds the booklet on the right).
+    right_to_left: bool = False
 
 
 @functools.lru_cache(maxsize=1)
@@ -149,7 +154,10 @@ class _Canvas(Canvas):
             self.beginForm(form, 0, 0, s.width, s.height)
             self.setFillColor(HexColor(s.color))
             self.setFont(s.font, s.size)
-            self.drawRightString(s.width, s.height - s.size * 0.95, str(page))
+            if s.side == "left":
+                self.drawString(0, s.height - s.size * 0.95, str(page))
+            else:
+                self.drawRightString(s.width, s.height - s.size * 0.95, str(page))
             self.endForm()
         super().save()
 
@@ -256,7 +264,7 @@ def _build(spec: DocumentSpec, back_pages: int, story: Story) -> tuple[bytes, in
         buffer, spec, pagesize=spec.page, invariant=1, pageCompression=1,
         title=md.title, author=md.author, subject=md.subject, keywords=md.keywords,
         creator=md.creator, producer=md.creator, lang=md.language, displayDocTitle=1,
-        initialFontName=spec.numbers.font, showBoundary=0,
+        initialFontName=spec.numbers.font, showBoundary=0, direction="R2L" if spec.right_to_left else None,
         leftMargin=0, rightMargin=0, topMargin=0, bottomMargin=0,
     )
     templates = []

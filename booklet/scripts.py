@@ -5,8 +5,8 @@ for Latin, Greek, Cyrillic and other alphabets whose letters stand alone. Script
 join or reorder (Arabic, the Indic scripts), that run right to left (Arabic, Hebrew) or that break
 lines between characters rather than at spaces (Chinese, Japanese, Thai) come out wrong that way,
 even when the font has every glyph: unjoined letters in the wrong order. The shaping stage
-(`booklet.shaping`) sets the scripts marked "shaped" (Devanagari, Bengali, Gurmukhi, Gujarati, Tamil);
-other such text is refused, with the line and the script named, until the stage sets it too (issue:
+(`booklet.shaping`) sets the scripts marked "shaped" (Arabic, Hebrew, Devanagari, Bengali, Gurmukhi, Gujarati,
+Tamil); other such text is refused, with the line and the script named, until the stage sets it too (issue:
 every community language).
 
 Adding a script is a row in SCRIPTS: its Unicode blocks and what booklet does with it. A script the
@@ -54,8 +54,9 @@ def _noto(family: str) -> tuple[str, str]:
     return f"{family}-Regular.ttf", f"{family}-Bold.ttf"
 
 
-HEBREW = Script("Hebrew", "refused", "its letters must run from right to left", "Hebr", True, _noto("NotoSansHebrew"))
-ARABIC = Script("Arabic", "refused", _RTL, "Arab", True, _noto("NotoNaskhArabic"))
+HEBREW = Script("Hebrew", "shaped", "its letters must run from right to left", "Hebr", True, _noto("NotoSansHebrew"))
+#: Arabic, Persian and Urdu (in Naskh style: Noto Naskh Arabic has the Persian and Urdu letters).
+ARABIC = Script("Arabic", "shaped", _RTL, "Arab", True, _noto("NotoNaskhArabic"))
 DEVANAGARI = Script("Devanagari", "shaped", _SHAPED, "Deva", False, _noto("NotoSansDevanagari"))
 BENGALI = Script("Bengali", "shaped", _SHAPED, "Beng", False, _noto("NotoSansBengali"))
 GURMUKHI = Script("Gurmukhi", "shaped", _SHAPED, "Guru", False, _noto("NotoSansGurmukhi"))
@@ -149,7 +150,7 @@ def check_scripts(texts: Iterable[tuple[str, Loc]]) -> None:
             problems.add(loc, f"this text is in the {script.name} script ('{ch}', U+{ord(ch):04X}), which booklet "
                          f"cannot yet print correctly: {script.why}",
                          "booklet prints the Latin, Greek and Cyrillic scripts today (English, Spanish, Polish, "
-                         "Vietnamese, Russian, Greek and many more) and the Devanagari, Bengali, Gurmukhi, Gujarati "
-                         "and Tamil scripts; until it supports this script, have this "
+                         "Vietnamese, Russian, Greek and many more) and the Arabic, Hebrew, Devanagari, Bengali, "
+                         "Gurmukhi, Gujarati and Tamil scripts; until it supports this script, have this "
                          "translation typeset by another tool rather than print it wrongly")
     problems.raise_if_any()

@@ -20,10 +20,11 @@ the text state it sets (font, rise, render mode) never leaks into what ReportLab
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
-from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.platypus import Flowable
 
 from . import rl_internals as rl
@@ -40,8 +41,9 @@ def _actual_text(text: str) -> str:
 
 class ShapedParagraph(Flowable):
     """A paragraph of shaped text: `runs` of text with bold/italic, in `style` (a ParagraphStyle: font
-    size, leading, colour, indents, space before and after). The direction is the text's own (its first
-    strong character) unless `rtl` says; right-to-left paragraphs are aligned right.
+    size, leading, colour, indents, alignment, space before and after). `rtl`: the paragraph's direction
+    (on a right-to-left page, right to left), aligned as the style says; None: the text's own (its first
+    strong character), and then a right-to-left paragraph is aligned right where the style says left.
 
     Splits between lines, never leaving a single line at the foot or the top of a page.
     """
@@ -60,6 +62,7 @@ class ShapedParagraph(Flowable):
         self.style = style
         self.language = language
         self.rtl = is_rtl("".join(r.text for r in self.runs)) if rtl is None else rtl
+        self.given = rtl is not None  # the direction was given (the page's): the alignment is the style's
         self._shaped = _shaped
         self._start = _start
         self._stop = _stop  # a split's first part: where its text stops (the next part's first character)
@@ -106,7 +109,9 @@ class ShapedParagraph(Flowable):
         return [first, rest]
 
     def _part(self, start: int, first: bool, last: bool, stop: int | None) -> ShapedParagraph:
-        return ShapedParagraph(self.runs, self.style, self.rtl, self.language, self.shaped, start, first, last, stop)
+        part = ShapedParagraph(self.runs, self.style, self.rtl, self.language, self.shaped, start, first, last, stop)
+        part.given = self.given
+        return part
 
     def getSpaceBefore(self) -> float:
         return self.style.spaceBefore if self._first else 0
@@ -126,12 +131,16 @@ class ShapedParagraph(Flowable):
         canvas.setFillColor(style.textColor)
         canvas.addLiteral("0 Tc 0 Tw 100 Tz 0 Tr 0 Ts")
         alignment = style.alignment
-        if self.rtl and alignment == TA_LEFT:
+        if self.rtl and alignment == TA_LEFT and not self.given:
             alignment = TA_RIGHT
         for i, line in enumerate(self.lines):
             y = self.height - size - i * style.leading
             shift = style.leftIndent
-            if alignment == TA_RIGHT:
+            if alignment == TA_JUSTIFY and line.at_space:  # the last line, and one before a line break, are not
+                line = justified(line, line_width - line.width)
+                if self.rtl:
+                    shift += line_width - line.width  # a line with no space to stretch stays at the start side
+            elif alignment == TA_RIGHT or (alignment == TA_JUSTIFY and self.rtl):
                 shift += line_width - line.width
             elif alignment == TA_CENTER:
                 shift += (line_width - line.width) / 2
@@ -152,7 +161,7 @@ class MarkedShapedParagraph(ShapedParagraph):
         if first:
             marked = MarkedShapedParagraph(part.runs, part.style, part.rtl, part.language, part.shaped, start,
                                            first, last, stop)
-            marked.on_draw = self.on_draw
+            marked.on_draw, marked.given = self.on_draw, self.given
             return marked
         return part
 
@@ -162,6 +171,23 @@ class MarkedShapedParagraph(ShapedParagraph):
             callback(self.canv)
         super().draw()
 
+
+
+def justified(line: Line, extra: float) -> Line:
+    """The line stretched by `extra` points, shared between its spaces (a line without spaces is left as it is)."""
+    spaces = sum(piece.text[g[3]] == " " for piece in line.pieces for g in piece.glyphs)
+    if not spaces or extra <= 0:
+        return line
+    per_space, shift = extra / spaces, 0.0
+    moved: dict[int, Piece] = {}
+    for piece in line.visual():
+        before, glyphs = shift, []
+        for gid, x, dy, cluster in piece.glyphs:  # left to right
+            glyphs.append((gid, x + shift - before, dy, cluster))
+            if piece.text[cluster] == " ":
+                shift += per_space
+        moved[id(piece)] = replace(piece, x=piece.x + before, width=piece.width + shift - before, glyphs=tuple(glyphs))
+    return replace(line, width=line.width + shift, pieces=tuple(moved[id(p)] for p in line.pieces))
 
 
 #: A glyph to draw: (glyph id, x from the piece's start, y offset).

@@ -139,6 +139,9 @@ class Tag:
     deferred: bool = False
     #: A Link's annotations' /Contents (what the link does, for assistive technology); default: `alt`.
     contents: str = ""
+    #: Its place among its parent's elements, for what is drawn out of reading order (a right-to-left
+    #: table's cells are drawn from the left: its last column first); None: the order it is drawn in.
+    order: int | None = None
 
     def __deepcopy__(self, memo: dict) -> Tag:  # platypus deep-copies flowables to try splits
         return self
@@ -173,7 +176,7 @@ class AnnotationRef:
 class StructElem:
     """One element of the structure tree; `kids` are elements, (page, MCID) pairs and annotations, in order."""
 
-    __slots__ = ("alt", "attributes", "bbox", "contents", "kids", "parent", "ref", "role")
+    __slots__ = ("alt", "attributes", "bbox", "contents", "kids", "order", "parent", "ref", "role")
 
     def __init__(self, role: str, parent: StructElem | None, alt: str = "",
                  attributes: tuple[tuple[str, str], ...] = (), contents: str = "") -> None:
@@ -185,6 +188,7 @@ class StructElem:
         self.kids: list[StructElem | MarkedContent | AnnotationRef] = []
         self.bbox: tuple[float, float, float, float] | None = None
         self.ref: Any = None  # set when written
+        self.order: int | None = None  # see Tag.order
 
     def is_empty(self) -> bool:
         return not self.kids and self.role not in KEEP_EMPTY
@@ -242,6 +246,12 @@ class Tagger:
         e = StructElem(tag.role, parent, tag.alt, tag.attributes, tag.contents)
         if tag.deferred or (self.reading_last and tag.parent is None and parent is self.root):
             self._deferred.append(e)
+        elif tag.order is not None:  # before the siblings drawn already that come after it in reading order
+            e.order = place = tag.order
+            i = len(parent.kids)
+            while i and isinstance(kid := parent.kids[i - 1], StructElem) and (kid.order or 0) > place:
+                i -= 1
+            parent.kids.insert(i, e)
         else:
             parent.kids.append(e)
         self._elems[id(tag)] = (tag, e)
@@ -898,8 +908,8 @@ def table_cells(data: list[list[Any]], header_rows: int = 1) -> tuple[list[list[
         head = r < header_rows
         role, attributes = ("TH", (("O", "Table"), ("Scope", "Column"))) if head else ("TD", ())
         cells = []
-        for value in row:
-            cell = Tag(role, parent=tr, attributes=attributes)
+        for c, value in enumerate(row):
+            cell = Tag(role, parent=tr, attributes=attributes, order=c)  # in reading order however it is laid out
             if isinstance(value, (list, tuple)):
                 cells.append([wrap(v, cell) for v in value])
             else:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -53,6 +54,79 @@ class Palette:
     callouts: dict[str, tuple[str, str, str]]  # kind -> (text colour, tint, symbol)
 
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Direction:
+    """Which way the pages read, and so which side of a page each thing goes on.
+
+    The composers name sides by where a line of text starts and ends, and lay rows of things out
+    in reading order; a right-to-left page mirrors all of it: text aligned right, bullets and step
+    numbers on the right, a box's coloured bar and the key points' rule on the right, a table's
+    first column at the right, the page number and the logo on the left, the summary's columns from
+    the right, and a booklet bound on the right (`booklet.impose` reads that from the PDF).
+    """
+
+    rtl: bool = False
+
+    @property
+    def name(self) -> str:
+        return "rtl" if self.rtl else "ltr"
+
+    @property
+    def start(self) -> str:
+        """The side a line of text starts at: "left" or "right"."""
+        return "right" if self.rtl else "left"
+
+    @property
+    def end(self) -> str:
+        return "left" if self.rtl else "right"
+
+    def ordered(self, things: Sequence[T]) -> list[T]:
+        """Things in reading order, as they are laid out from the left of the page."""
+        return list(reversed(things)) if self.rtl else list(things)
+
+    def x(self, offset: float, width: float, space: float) -> float:
+        """The left edge of a thing `width` wide that stands `offset` from the start side of a space
+        `space` wide (measured from that space's left edge)."""
+        return space - offset - width if self.rtl else offset
+
+
+#: The direction of most pages.
+LEFT_TO_RIGHT = Direction()
+
+#: Languages written right to left (BCP 47 primary language subtags; a handout whose text is mostly in a
+#: right-to-left script reads right to left whatever its tag says): Arabic, Sorani Kurdish, Dhivehi,
+#: Persian, Hebrew, Kashmiri, Pashto, Sindhi, Uyghur, Urdu, Yiddish.
+RIGHT_TO_LEFT = frozenset({"ar", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "ug", "ur", "yi"})
+#: Script subtags that make a tag right to left whatever its language (pa-Arab: Shahmukhi Punjabi).
+RIGHT_TO_LEFT_SCRIPTS = frozenset({"arab", "hebr", "syrc", "thaa", "nkoo"})
+
+
+def reads_right_to_left(language: str, texts: Iterable[str] = ()) -> bool:
+    """Whether a handout's pages read right to left: its language is written so (`RIGHT_TO_LEFT`), or
+    most of its letters are in a right-to-left script (`booklet.scripts`)."""
+    subtags = language.strip().replace("_", "-").lower().split("-")
+    if subtags[0] in RIGHT_TO_LEFT or any(t in RIGHT_TO_LEFT_SCRIPTS for t in subtags[1:]):
+        return True
+    from .scripts import script_of
+
+    rtl = ltr = 0
+    for text in texts:
+        if text.isascii():  # no right-to-left letter in it: only its letters count
+            ltr += sum(ch.isalpha() for ch in text)
+            continue
+        for ch in text:
+            if ch.isalpha():
+                script = script_of(ch)
+                if script is not None and script.rtl:
+                    rtl += 1
+                else:
+                    ltr += 1
+    return rtl > ltr
+
+
 @dataclass(frozen=True)
 class Theme:
     name: str
@@ -71,6 +145,8 @@ class Theme:
     figure_text: float
     words: dict[str, str]
     notices: tuple[str, ...] = field(default=())
+    #: Which way the pages read (right to left: the whole layout mirrored).
+    direction: Direction = LEFT_TO_RIGHT
 
     def word(self, key: str) -> str:
         return self.words.get(key, key)
@@ -182,8 +258,10 @@ def words_warnings(handout: Handout) -> list[Problem]:
 
 
 @lru_cache(maxsize=64)
-def build_theme(layouts: tuple[str, ...], paper: str, clinic_colors: tuple[str, str], language: str) -> Theme:
-    """A theme from layout names (base first, overlays after), paper, clinic colours and language."""
+def build_theme(layouts: tuple[str, ...], paper: str, clinic_colors: tuple[str, str], language: str,
+                rtl: bool = False) -> Theme:
+    """A theme from layout names (base first, overlays after), paper, clinic colours and language;
+    `rtl`: the pages read right to left (see `reads_right_to_left`)."""
     data = merged(layouts)
     width, height = (length(v) for v in data["pages"][paper])
     palette, notices = _palette(data["colors"], data["callouts"], *clinic_colors)
@@ -203,11 +281,12 @@ def build_theme(layouts: tuple[str, ...], paper: str, clinic_colors: tuple[str, 
         figure_text=length(data.get("figure_text", 0)),
         words=words_for(language),
         notices=notices,
+        direction=Direction(rtl),
     )
 
 
-def theme_for(layouts: tuple[str, ...], paper: str, clinic: Clinic, language: str) -> Theme:
-    return build_theme(layouts, paper, (clinic.colors.primary, clinic.colors.accent), language)
+def theme_for(layouts: tuple[str, ...], paper: str, clinic: Clinic, language: str, rtl: bool = False) -> Theme:
+    return build_theme(layouts, paper, (clinic.colors.primary, clinic.colors.accent), language, rtl)
 
 
 # -- colour --------------------------------------------------------------------
