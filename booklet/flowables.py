@@ -6,6 +6,7 @@ import copy
 import functools
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from functools import lru_cache
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
@@ -428,9 +429,10 @@ def paragraph(markup: str, style: Any, language: str = "",
         from .shaped import MarkedShapedParagraph, ShapedParagraph
         from .shaping import runs_from_markup
 
+        runs = _in_style_face(runs_from_markup(markup), style.fontName)
         if on_draw is None:
-            return ShapedParagraph(runs_from_markup(markup), style, rtl, language=language)
-        shaped = MarkedShapedParagraph(runs_from_markup(markup), style, rtl, language=language)
+            return ShapedParagraph(runs, style, rtl, language=language)
+        shaped = MarkedShapedParagraph(runs, style, rtl, language=language)
         shaped.on_draw = on_draw
         return shaped
     if on_draw is None:
@@ -438,6 +440,20 @@ def paragraph(markup: str, style: Any, language: str = "",
     para = MarkedParagraph(markup, style)
     para.on_draw = on_draw
     return para
+
+
+def _in_style_face(runs: list[Any], font_name: str) -> list[Any]:
+    """A style set in a bold (or italic) face, as a heading's or a callout title's is, makes all its runs bold
+    (italic), as ReportLab's Paragraph draws them in that face: the shaping stage picks faces per run."""
+    from reportlab.lib.fonts import ps2tt
+
+    try:
+        _, bold, italic = ps2tt(font_name)
+    except ValueError:  # a face registered without a family: as it is
+        return runs
+    if not (bold or italic):
+        return runs
+    return [replace(r, bold=r.bold or bool(bold), italic=r.italic or bool(italic)) for r in runs]
 
 
 def text_width(text: str, font_name: str, size: float, bold: bool = False, language: str = "") -> float:

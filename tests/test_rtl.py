@@ -22,6 +22,7 @@ import io
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import unicodedata
 from collections.abc import Iterator
@@ -527,3 +528,17 @@ def test_the_contents_page_reads_from_the_right() -> None:
                                 check=True).stdout.decode("utf-8"))
     for i in range(1, 7):
         assert contains(read, words(f"القسم رقم {i} عن ضغط الدم"))
+
+
+@pytest.mark.parametrize("language", ["he", "ar"])
+def test_headings_are_bold_as_in_latin_handouts(built: dict[tuple[str, str], Path], language: str) -> None:
+    """A heading's style is set in the bold face: its shaped letters are drawn from the script's bold font,
+    body text from the regular one (a shaped paragraph picks faces per run, from the style as well)."""
+    with pdfplumber.open(built[language, "booklet"]) as pdf:
+        page = pdf.pages[2]  # the first section: its heading, then body text
+        letters = [c for c in page.chars if is_rtl_letter(c["text"])]
+    body = statistics.mode(round(c["size"], 1) for c in letters)
+    heading = [c for c in letters if c["size"] > body + 2]
+    assert heading, "no heading on page 3"
+    assert {c["fontname"].split("+")[-1] for c in heading} == {f"{FONT[language]}-Bold"}
+    assert f"{FONT[language]}-Regular" in {c["fontname"].split("+")[-1] for c in letters if round(c["size"], 1) == body}
