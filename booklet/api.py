@@ -10,6 +10,7 @@ bad input raises BookletError.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,9 +19,9 @@ from typing import TYPE_CHECKING
 
 from . import model as m
 from .errors import BookletError, Loc, Problem
-from .fonts import BUILT_IN, FontSet, font_set
+from .fonts import BUILT_IN, NO_GLYPH, FontSet, font_set
 from .output import write_atomic
-from .render import DocumentSpec, render
+from .render import DocumentSpec, SubsetSeed, render
 from .scripts import check_scripts
 from .theme import Theme, reads_right_to_left, theme_for, words_warnings
 from .validate import (
@@ -94,6 +95,11 @@ class Result:
     inputs: tuple[Path, ...] = ()
 
 
+#: Characters the layouts print besides the handout's, clinic's and layout's words: list bullets, the
+#: separator in footers and fact lines, the ellipsis of a shortened title, a summary's turn-over arrow.
+LAYOUT_CHARACTERS = "\u2022\u00b7\u2026\u2192"
+
+
 @dataclass(frozen=True)
 class Prepared:
     """Everything about one handout in one variant that does not depend on placeholder values."""
@@ -106,6 +112,21 @@ class Prepared:
     #: Warnings that hold for every copy: a clinic text not translated into the handout's language, a
     #: language without the layout's own words (layouts/strings.yaml).
     warnings: tuple[Problem, ...] = ()
+
+    @functools.cached_property
+    def subset_seed(self) -> SubsetSeed:
+        """The characters every copy of a handout with placeholders numbers first in each font's subsets
+        (render.seed_subsets): all that the handout, the clinic profile and the layout's words can print,
+        beyond ASCII, in code point order. The same for every copy and for `build --set`, so a copy's pages
+        that do not show a value are the same bytes in every copy (booklet/reuse.py writes them once).
+        A handout without placeholders has one copy: no seed, and its bytes are as they were."""
+        if not self.handout.placeholders:
+            return ()
+        texts = (text for text, _ in _all_texts(self.handout, self.clinic, self.theme, translations=False))
+        chars = {ch for text in (*texts, LAYOUT_CHARACTERS) for ch in text if ch > "\x7f"} - NO_GLYPH
+        text = "".join(sorted(chars))
+        faces = dict.fromkeys((self.fonts.regular, self.fonts.bold, self.fonts.italic, self.fonts.bold_italic))
+        return tuple((face, text) for face in faces)
 
 
 def load(content: Path, clinic: Path | None = None, *, assets: tuple[Path, ...] = (),
@@ -167,6 +188,16 @@ def render_prepared(p: Prepared, values: dict[str, str] | None = None, *, values
     `one_side`: a summary on the front of the sheet only (refused when it needs the back);
     `pdfua`: claim PDF/UA-1 in the metadata (unvalidated); `bleed` (points, see bleed.parse_bleed) and
     `marks`: pages for a print shop, with colour into the bleed, TrimBox/BleedBox and crop marks."""
+    spec = compose_prepared(p, values, values_source=values_source, tags=tags, pdfua=pdfua, bleed=bleed,
+                            marks=marks, one_side=one_side)
+    pdf, pages = render(spec)
+    return Result(pdf, pages, p.theme.notices, warnings=(*p.warnings, *spec.warnings))
+
+
+def compose_prepared(p: Prepared, values: dict[str, str] | None = None, *, values_source: str = "--set",
+                     tags: bool = True, pdfua: bool = False, bleed: float = 0.0, marks: bool = False,
+                     one_side: bool = False) -> DocumentSpec:
+    """What `render_prepared` renders: the values checked and the copy composed, not yet laid out."""
     values = values or {}
     check_values(p.handout, values, values_source)
     check_scripts((v, Loc(f"{values_source} {k}")) for k, v in values.items())
@@ -175,8 +206,8 @@ def render_prepared(p: Prepared, values: dict[str, str] | None = None, *, values
     spec = p.variant.compose(p.handout, p.clinic, p.theme, p.fonts, values, **options)
     spec.tags, spec.pdfua = tags, pdfua
     spec.bleed, spec.marks = bleed, marks
-    pdf, pages = render(spec)
-    return Result(pdf, pages, p.theme.notices, warnings=(*p.warnings, *spec.warnings))
+    spec.subset_seed = p.subset_seed
+    return spec
 
 
 def default_output(content: Path, variant: str = "booklet") -> Path:

@@ -38,7 +38,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_complet
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import api
+from . import api, reuse
 from .errors import BookletError, Loc, Problem, Problems
 from .model import Clinic, Handout
 from .output import write_atomic
@@ -672,8 +672,9 @@ def _pdf(job: Job) -> tuple[bytes, int, Handout, tuple[Problem, ...]]:
     """The job's PDF (imposed if asked), its pages, the handout and what the build warns about."""
     prepared = _prepared(job.content, job.clinic, job.variant, job.paper, job.assets)
     # Without --data a handout's placeholders have no values: that fails here, with the usual message.
-    result = api.render_prepared(prepared, job.values, values_source=job.values_source or "a CSV given with --data",
-                                 bleed=job.bleed, marks=job.marks, one_side=job.one_side)
+    # A row's copy draws only the pages that show its values when it can (booklet/reuse.py): the same bytes.
+    result = reuse.render_copy(prepared, job.values, values_source=job.values_source or "a CSV given with --data",
+                               bleed=job.bleed, marks=job.marks, one_side=job.one_side)
     pdf = result.pdf
     if job.impose:
         from .impose import impose_saddle_stitch

@@ -20,7 +20,7 @@ BUILT_IN = FontFiles(
     bold_italic=FONT_DIR / "DejaVuSans-BoldOblique.ttf",
 )
 #: Characters that are layout, not ink: they need no glyph.
-_NO_GLYPH = set("\n\t\r \u00ad\u200b\u200c\u200d\u2060\ufeff")
+NO_GLYPH = frozenset("\n\t\r \u00ad\u200b\u200c\u200d\u2060\ufeff")
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def _shaped_can_draw(ch: str) -> bool:
 def _drawable(regular: str, bold: str) -> frozenset[str]:
     """Characters both faces have, and those that need no glyph: checking every character of a
     handout is one set lookup each (it was two cmap lookups and a set built per character)."""
-    return frozenset(map(chr, _cmap(regular) & _cmap(bold))) | _NO_GLYPH
+    return frozenset(map(chr, _cmap(regular) & _cmap(bold))) | NO_GLYPH
 
 
 @cache

@@ -52,6 +52,10 @@ class NumberStyle:
     side: str = "right"
 
 
+#: Font name -> the characters given their subset codes first (see `seed_subsets`).
+SubsetSeed = tuple[tuple[str, str], ...]
+
+
 @dataclass
 class DocumentSpec:
     """Everything render needs: page geometry, decorations per template, and the story."""
@@ -82,6 +86,38 @@ class DocumentSpec:
     #: The document reads right to left: /ViewerPreferences /Direction /R2L (viewers show facing pages and
     #: `booklet.impose` binds the booklet on the right).
     right_to_left: bool = False
+    #: Characters each font's subsets number first, in this order, before anything is drawn (`seed_subsets`).
+    subset_seed: SubsetSeed = ()
+    #: > 0: lay out and draw only this many pages, then raise `Stopped` (booklet/reuse.py draws only the
+    #: pages of a personalised copy that show the row's values) ...
+    stop_after: int = 0
+    #: ... leaving here the canvas with those pages (not saved).
+    stopped: Canvas | None = None
+    #: How many times the story was laid out (counted by `_build`: one layout, or two when revised, and
+    #: one more for each time the padding was tried again).
+    layouts: int = 0
+
+
+def seed_subsets(canvas: Canvas, seed: SubsetSeed) -> None:
+    """Give `seed`'s characters their codes in each font's subsets first, in the order given.
+
+    ReportLab numbers a TrueType subset's characters in the order the document first draws
+    them (ASCII keeps its own codes). Without a seed, one new character early on (an accented
+    patient name on the cover) renumbers every later character, and every later page's content
+    stream changes with it; with the handout's characters numbered first, in a fixed order, the
+    pages that do not show the new character stay byte-identical from copy to copy. A seeded font
+    that is never drawn is not embedded; characters a font lacks are skipped.
+    """
+    from reportlab.pdfbase.pdfmetrics import getFont
+
+    doc = rl.document(canvas)
+    for font, chars in seed:
+        getFont(font).splitString(chars, doc)
+
+
+class Stopped(Exception):  # noqa: N818 - not an error: the pages asked for are drawn
+    """Raised when `DocumentSpec.stop_after` pages are drawn (`DocumentSpec.stopped` holds them).
+    Platypus may raise it again as a new instance with a message added, so it carries nothing itself."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -130,9 +166,11 @@ class _Canvas(Canvas):
     """Records where headings land and draws the contents page numbers at the end."""
 
     numbers: NumberStyle
+    subset_seed: SubsetSeed = ()
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
+        seed_subsets(self, self.subset_seed)
         self._page_numbers: dict[str, int] = {}
         # Paragraphs with links call it where a link's text starts and ends (it marks nothing untagged).
         self.setNamedCB(tagging.LINK_CALLBACK, tagging.link_callback)
@@ -212,6 +250,12 @@ class _Doc(BaseDocTemplate):
                   else flowable.wrapOn(self.canv, frame._aW, frame._aH)[1])
         return left < height <= frame._aH and _used(frame) < 0.5
 
+    def handle_pageEnd(self) -> None:
+        super().handle_pageEnd()
+        if self.spec.stop_after and self.page >= self.spec.stop_after:
+            self.spec.stopped = self.canv
+            raise Stopped
+
     def filterFlowables(self, flowables: list[Flowable]) -> None:
         """What reaches the page untagged is tagged here: paragraphs by their style, other drawing as artifacts."""
         if flowables and flowables[0] is not None:
@@ -258,6 +302,7 @@ def _laid_out(spec: DocumentSpec, story: Story) -> tuple[bytes, int, Outcome]:
 
 
 def _build(spec: DocumentSpec, back_pages: int, story: Story) -> tuple[bytes, int, int, Outcome]:
+    spec.layouts += 1
     buffer = io.BytesIO()
     md = spec.metadata
     doc = _Doc(
@@ -276,7 +321,8 @@ def _build(spec: DocumentSpec, back_pages: int, story: Story) -> tuple[bytes, in
     bases: tuple[type, ...] = (tagging.TaggingCanvas, _Canvas) if spec.tags else (_Canvas,)
     if spec.bleed or spec.marks:
         bases = (bleed.PrintCanvas, *bases)
-    canvas_class = type("BookletCanvas", bases, {"numbers": spec.numbers, "tag_options": tagging.TagOptions(
+    canvas_class = type("BookletCanvas", bases, {"numbers": spec.numbers, "subset_seed": spec.subset_seed,
+                                                 "tag_options": tagging.TagOptions(
         md.title, md.language, md.author, md.subject, md.keywords, md.creator, spec.pdfua),
         "print_setup": bleed.PrintSetup(spec.bleed, spec.marks)})
     try:

@@ -120,6 +120,36 @@ def object_numbers(doc: pdfdoc.PDFDocument) -> dict[str, tuple[int, int]]:
     return doc.idToObjectNumberAndVersion
 
 
+def resolve_destinations_to_first_page(canvas: Canvas) -> int:
+    """Point every link destination not yet defined (`Canvas._destinations`, a `pdfdoc.Destination` per name,
+    unbound until `bookmarkPage` is called for it) at the first page, so that the pages drawn so far can be
+    saved: `Destination.format` raises for an unbound one. Returns how many there were.
+
+    For booklet/reuse.py, which saves the first pages of a copy on their own: the contents page links to
+    headings on pages not drawn yet.
+    """
+    unbound = [d for d in canvas._destinations.values() if d.fmt is None or d.page is None]
+    for destination in unbound:
+        destination.fit()
+        destination.setPage(pdfdoc.PDFObjectReference("Page1"))
+    return len(unbound)
+
+
+def undefined_forms(canvas: Canvas) -> list[str]:
+    """The names of the forms (`Canvas.doForm`) the pages drawn so far use and the document does not define
+    yet: each page's `XObjects` resource dictionary (`PDFDocument.xobjDict`) names them as
+    `pdfdoc.xObjectName(name)`, and a defined form is in `PDFDocument.idToObject` under that name."""
+    doc = document(canvas)
+    prefix = pdfdoc.xObjectName("")
+    names: dict[str, None] = {}
+    for page in page_objects(doc):
+        resources = getattr(page, "XObjects", None)
+        for internal in getattr(resources, "dict", {}):
+            if internal.startswith(prefix) and internal not in doc.idToObject:
+                names[internal[len(prefix):]] = None
+    return list(names)
+
+
 def add_page_entries(page: pdfdoc.PDFPage, **entries: object) -> None:
     """Add keys to one page dictionary.
 

@@ -7,6 +7,7 @@ inserted as escaped plain text. Nothing from the input can ever form a tag.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,12 +49,28 @@ def keep_whole(text: str) -> str:
     return rewrite_addresses(text, lambda address: address.replace(" ", NBSP), lambda between: between)
 
 
+#: Texts remembered per process by `markup` and `with_links` (pure functions of their text): a personalised
+#: batch composes the same handout for every row, and most of its texts have no placeholder.
+MEMO_SIZE = 4096
+
+
 def markup(text: str, values: dict[str, str] | None = None, emphasis: str = "italic") -> str:
     """Paragraph markup for `text`: escaped, with bold/italic tags and placeholders filled.
 
     With emphasis "bold" (large print has no italics) `*italic*` is drawn bold.
     """
-    tokens = _tokens(text, values or {})
+    if "{{" not in text:  # no placeholder: the same markup whatever the values
+        return _markup_without_values(text, emphasis)
+    return _markup(text, values or {}, emphasis)
+
+
+@functools.lru_cache(maxsize=MEMO_SIZE)
+def _markup_without_values(text: str, emphasis: str) -> str:
+    return _markup(text, {}, emphasis)
+
+
+def _markup(text: str, values: dict[str, str], emphasis: str) -> str:
+    tokens = _tokens(text, values)
     _pair(tokens, "**")
     _pair(tokens, "*")
     out: list[str] = []
@@ -220,6 +237,7 @@ def fill_plain(text: str, values: dict[str, str]) -> str:
 _MARKUP_TAG = re.compile(r"<[^>]*>")
 
 
+@functools.lru_cache(maxsize=MEMO_SIZE)
 def with_links(markup: str) -> str:
     """Paragraph markup (from `markup` or `escape_text`) with each web address, e-mail address and phone
     number in its text made a link: `<a href="TARGET">address</a>`.

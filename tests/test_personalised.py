@@ -1,0 +1,193 @@
+"""Personalised copies (booklet/reuse.py, render.seed_subsets): a batch row's copy is the PDF a fresh
+`booklet build --set` of that row makes, byte for byte, whether its pages were drawn in full or written
+from the template; and with the font subsets seeded, the pages that do not show a value are the same
+bytes in every copy."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pikepdf
+import pytest
+from conftest import CONTENT, EXAMPLE, normalise
+from pypdf import PdfReader
+
+from booklet import api, batch, reuse
+
+NAMES = {
+    "accents": "Zoë O'Brien",
+    "other accents": "Łucja Dvořák",
+    "Vietnamese": "Nguyễn Thị Thanh Hà",
+    "very long": "Siobhán " + "Müller-Lüdenscheidt " * 14 + "Ó Súilleabháin",
+    "empty": "",
+}
+
+
+@pytest.fixture(scope="module")
+def personal(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example handout with the patient's name on the cover and in its first paragraph."""
+    folder = tmp_path_factory.mktemp("personal")
+    shutil.copytree(CONTENT / "images", folder / "images")
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = re.sub(r"^audience: .*$", "audience: Prepared for {{ patient_name }} (hospital number {{ patient_id }})",
+                  text, count=1, flags=re.M)
+    text = text.replace("    body:\n", '    body:\n      - "{{ patient_name }}, this booklet is for you."\n', 1)
+    path = folder / "personal.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def prepared(personal: Path) -> dict[str, api.Prepared]:
+    handout, clinic = api.load(personal)
+    return {variant: api.prepare(handout, clinic, variant) for variant in ("booklet", "large-print")}
+
+
+def values(name: str) -> dict[str, str]:
+    return {"patient_name": name, "patient_id": "P00042"}
+
+
+def page_streams(pdf: bytes) -> list[bytes]:
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        return [page.Contents.read_raw_bytes() for page in doc.pages]
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    return [normalise(page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+# -- step 1: seeded subsets --------------------------------------------------------------
+def test_pages_without_the_name_are_the_same_bytes_in_every_copy(prepared: dict[str, api.Prepared]) -> None:
+    p = prepared["large-print"]
+    first = api.render_prepared(p, values(NAMES["accents"])).pdf
+    second = api.render_prepared(p, values(NAMES["other accents"])).pdf
+    a, b = page_streams(first), page_streams(second)
+    assert len(a) == 20
+    assert len(b) == 20
+    shows_name = [i for i, text in enumerate(page_texts(first)) if "O'Brien" in text]
+    differ = [i for i in range(len(a)) if a[i] != b[i]]
+    assert shows_name == [0, 3]  # the cover and the first section
+    assert differ == shows_name  # 18 of 20 pages identical, though 'ë', 'Ł' and 'ř' are new to the handout
+
+
+def test_seed_is_the_handouts_characters_in_code_point_order(prepared: dict[str, api.Prepared]) -> None:
+    p = prepared["booklet"]
+    seed = dict(p.subset_seed)
+    assert set(seed) == {p.fonts.regular, p.fonts.bold, p.fonts.italic, p.fonts.bold_italic}
+    text = seed[p.fonts.regular]
+    assert list(text) == sorted(set(text))
+    assert all(ord(ch) > 0x7F for ch in text)
+    assert "\u2022" in text  # list bullets are printed
+    assert "\u00ad" not in text  # soft hyphens never are
+
+
+def test_a_handout_without_placeholders_is_not_seeded() -> None:
+    """One copy each: nothing to reuse, so its bytes stay as they were without a seed."""
+    handout, clinic = api.load(EXAMPLE)
+    assert api.prepare(handout, clinic).subset_seed == ()
+
+
+# -- steps 2 and 3: copies written from the template ----------------------------------------
+@pytest.mark.parametrize("variant", ["large-print", "booklet"])
+@pytest.mark.parametrize("row", list(NAMES))
+def test_a_copy_is_the_build_of_its_row(prepared: dict[str, api.Prepared], variant: str, row: str) -> None:
+    p = prepared[variant]
+    copy = reuse.render_copy(p, values(NAMES[row]))
+    build = api.render_prepared(p, values(NAMES[row]))
+    assert copy.pdf == build.pdf
+    assert copy.pages == build.pages
+    assert copy.warnings == build.warnings
+
+
+def test_which_copies_are_written_from_the_template(prepared: dict[str, api.Prepared],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The name is on pages 1 and 4: a copy draws pages 1-5 of each layout (the booklet is laid out twice: its
+    contents page is revised; 4 pages are drawn of the second layout, which has no contents page). The very
+    long name pushes text onto the next page, so that copy is rendered in full."""
+    large = reuse.template_for(prepared["large-print"], reuse.Options())
+    assert large is not None
+    assert ([layout.stop for layout in large.layouts], large.kept, large.pages) == ([5], 0, 20)
+    booklet = reuse.template_for(prepared["booklet"], reuse.Options())
+    assert booklet is not None
+    assert ([layout.stop for layout in booklet.layouts], booklet.kept, booklet.pages) == ([5, 4], 0, 20)
+    full: list[str] = []
+    render_prepared = api.render_prepared
+
+    def counted(p: api.Prepared, values: dict[str, str], **kw: object) -> api.Result:
+        full.append(values["patient_name"])
+        return render_prepared(p, values, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(api, "render_prepared", counted)
+    for variant in ("large-print", "booklet"):
+        full.clear()
+        for name in NAMES.values():
+            reuse.render_copy(prepared[variant], values(name))
+        assert full == [NAMES["very long"]], variant
+
+
+def test_copies_read_back_like_builds(prepared: dict[str, api.Prepared]) -> None:
+    """Same text and pages, the same pixels at 100 dpi (pypdfium2), for a copy written from the template."""
+    pdfium = pytest.importorskip("pypdfium2")
+    p = prepared["large-print"]
+    copy = reuse.render_copy(p, values(NAMES["Vietnamese"])).pdf
+    build = api.render_prepared(p, values(NAMES["Vietnamese"])).pdf
+    assert page_texts(copy) == page_texts(build)
+    assert "Nguyễn Thị Thanh Hà, this booklet is for you." in page_texts(copy)[3]
+    copy_doc, build_doc = pdfium.PdfDocument(copy), pdfium.PdfDocument(build)
+    assert len(copy_doc) == len(build_doc) == 20
+    for i in (0, 3, 4, 19):
+        a = copy_doc[i].render(scale=100 / 72).to_pil()
+        b = build_doc[i].render(scale=100 / 72).to_pil()
+        assert a.tobytes() == b.tobytes(), f"page {i + 1}"
+
+
+def test_copies_are_tagged_and_pass_page_validation(prepared: dict[str, api.Prepared]) -> None:
+    page = pytest.importorskip("page", reason="page-validation is in the test extra: pip install '.[test]'")
+    p = prepared["large-print"]
+    assert reuse.template_for(p, reuse.Options(pdfua=True)) is not None
+    copy = reuse.render_copy(p, values(NAMES["accents"]), pdfua=True).pdf
+    assert copy == api.render_prepared(p, values(NAMES["accents"]), pdfua=True).pdf
+    report = page.validate_pdf_bytes(copy, profile=page.ValidationProfile.PDF_UA_1)
+    assert [f"{f.rule_id}: {f.message}" for f in report.failures] == []
+    with pikepdf.open(io.BytesIO(copy)) as doc:
+        assert "/StructTreeRoot" in doc.Root
+        assert len(doc.Root.StructTreeRoot.ParentTree.Nums) > 0
+
+
+def test_a_value_printed_elsewhere_gets_no_template(write_yaml) -> None:  # type: ignore[no-untyped-def]
+    """A name in a heading is in the bookmarks and the contents too: copies are rendered in full."""
+    path = write_yaml("title: Your visit\nlanguage: en-GB\nsections:\n  - heading: For {{ patient_name }}\n"
+                      "    body: [\"Dear {{ patient_name }}, please bring this letter.\"]\n"
+                      + "".join(f"  - heading: Part {i}\n    body: [{'Some words. ' * 80}]\n" for i in range(6)))
+    handout, clinic = api.load(path)
+    p = api.prepare(handout, clinic, "large-print")
+    with pytest.raises(reuse.NoTemplate):
+        reuse.make_template(p)
+    assert reuse.render_copy(p, {"patient_name": "Zoë"}).pdf == api.render_prepared(p, {"patient_name": "Zoë"}).pdf
+
+
+def test_a_batch_writes_each_row_as_its_build(personal: Path, tmp_path: Path) -> None:
+    """`booklet batch --data`: every copy is the same bytes as `booklet build --set` of its row, in two runs;
+    the row with an empty name is refused (as before), the others are written."""
+    data = tmp_path / "patients.csv"
+    with open(data, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["patient_id", "patient_name"])
+        writer.writerows([f"P{i}", name] for i, name in enumerate(NAMES.values()))
+    runs = []
+    for run in ("first", "second"):
+        work = batch.plan([personal], variants=("large-print",), data=data, out=tmp_path / run,
+                          name="{{ patient_id }}")
+        result = batch.run(work, jobs=1)
+        assert len(result.written) == 4
+        assert len(result.failed) == 1
+        assert "row 5 has no value in the column 'patient_name'" in (result.failed[0].error or "")
+        runs.append({o.output.name: o.output.read_bytes() for o in result.written if o.output is not None})
+    assert runs[0] == runs[1]
+    for i, name in enumerate(list(NAMES.values())[:4]):
+        build = api.build(personal, variant="large-print", values={"patient_id": f"P{i}", "patient_name": name})
+        assert runs[0][f"P{i}.pdf"] == build.pdf, name
