@@ -418,9 +418,12 @@ def paragraph(markup: str, style: Any, language: str = "",
         from .shaped import MarkedShapedParagraph, ShapedParagraph
         from .shaping import runs_from_markup
 
+        # A bold style (headings, table heads, callout titles) is the family's bold face (booklet.fonts.font_set
+        # maps it): its shaped text is bold too.
+        runs = runs_from_markup(markup, bold_style=_is_bold_face(style.fontName))
         if on_draw is None:
-            return ShapedParagraph(runs_from_markup(markup), style, language=language)
-        shaped = MarkedShapedParagraph(runs_from_markup(markup), style, language=language)
+            return ShapedParagraph(runs, style, language=language)
+        shaped = MarkedShapedParagraph(runs, style, language=language)
         shaped.on_draw = on_draw
         return shaped
     if on_draw is None:
@@ -428,6 +431,15 @@ def paragraph(markup: str, style: Any, language: str = "",
     para = MarkedParagraph(markup, style)
     para.on_draw = on_draw
     return para
+
+
+def _is_bold_face(font_name: str) -> bool:
+    from reportlab.lib.fonts import ps2tt
+
+    try:
+        return bool(ps2tt(font_name)[1])
+    except ValueError:  # a font registered without a family mapping
+        return False
 
 
 def text_width(text: str, font_name: str, size: float, bold: bool = False, language: str = "") -> float:
