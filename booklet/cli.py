@@ -120,9 +120,11 @@ def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from . import cjk
         from .errors import BookletError
 
         say = console()  # refuses -q with -v before any work
+        cjk.notify = say.note
         try:
             return func(*args, **kwargs)
         except BookletError as exc:

@@ -117,6 +117,10 @@ def _shaped_can_draw(ch: str) -> bool:
     from .scripts import script_of
 
     script = script_of(ch)
+    if script is not None and script.support == "shaped" and script.cjk_face:  # the optional CJK fonts
+        from .cjk import can_draw
+
+        return can_draw(ch)
     if script is None or script.support != "shaped" or script.fonts is None:
         return False
     return ch in _drawable(register_file(script.fonts[0]), register_file(script.fonts[1]))

@@ -32,7 +32,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from .scripts import needs_shaping, script_of
+from .scripts import BREAK_RULES, Script, needs_shaping, script_of
 
 __all__ = ["needs_shaping"]  # re-exported: decided from the script table (booklet.scripts)
 
@@ -161,15 +161,29 @@ def _is_common(ch: str) -> bool:
     return cat[0] in "PZMC" or (cat[0] == "S" and script_of(ch) is None)
 
 
-def _fonts(text: str, styles: Sequence[tuple[bool, bool]]) -> list[str]:
+@lru_cache(maxsize=1 << 14)
+def _cjk_font(ch: str, script: Script, bold: bool, language: str) -> str:
+    """A Chinese, Japanese or Korean character's font (booklet.cjk): the face the handout's language chooses
+    for Han characters and ideographic punctuation, the script's own for kana and Hangul, or the next face
+    that has the character. No italics (the faces have none)."""
+    from . import cjk
+
+    face = cjk.face_for(language, script.cjk_face) if script.cjk_face in ("SC", "TC") else script.cjk_face
+    return cjk.font_file(cjk.face_with(ch, face), bold)
+
+
+def _fonts(text: str, styles: Sequence[tuple[bool, bool]], language: str = "") -> list[str]:
     """The font of each character: its script's, the Latin face, or (common characters) a neighbour's."""
     n = len(text)
     fonts: list[str | None] = [None] * n
     for i, ch in enumerate(text):
-        if _is_common(ch):
-            continue
         script = script_of(ch)
         bold, italic = styles[i]
+        if script is not None and script.cjk_face:  # ideographic punctuation too: its place in the em differs
+            fonts[i] = _cjk_font(ch, script, bold, language)
+            continue
+        if _is_common(ch):
+            continue
         if script is not None and script.fonts is not None:
             fonts[i] = script.fonts[1 if bold else 0]
         else:
@@ -290,6 +304,8 @@ class Shaped:
     items: list[_Item]
     advance: list[float]  # per character: the advance of the glyphs of the cluster it starts (em)
     keep: list[bool]  # per character: no line break may come after it (inside a number group)
+    #: Per character: a line may break before it with no space (Chinese, Japanese); None: at spaces only.
+    char_breaks: list[bool] | None = None
     _memo: dict[tuple[float, float], list[Line]] = field(default_factory=dict)
 
     def lines(self, width: float, size: float, start: int = 0) -> list[Line]:
@@ -316,6 +332,7 @@ class Shaped:
         """Greedy line breaks at spaces: (start, end, broken at a space) per line; `end` excludes trailing
         spaces. A word wider than the line is broken between clusters."""
         text, adv, n = self.text, self.advance, len(self.text)
+        between = self.char_breaks
         out: list[tuple[int, int, bool]] = []
         while start <= n:
             while start < n and text[start] == " ":
@@ -329,6 +346,8 @@ class Shaped:
                     break
                 if ch == " " and i > start and not self.keep[i - 1]:
                     last_fit = i
+                elif between is not None and between[i] and i > start:
+                    last_fit = i
                 j = i + 1
                 while j < n and adv[j] == 0 and text[j] not in " \n":  # the rest of the cluster
                     j += 1
@@ -337,7 +356,9 @@ class Shaped:
                     if last_fit > start:
                         end = last_fit
                         break
-                    if not self.keep[i - 1]:  # no space to break at: break between clusters
+                    # no space to break at: break between clusters (in Chinese or Japanese not before closing
+                    # punctuation, which then hangs past the line's end, as it may in Japanese: burasage)
+                    if not self.keep[i - 1] and (between is None or text[i] not in BREAK_RULES["no_start"]):
                         end = i
                         break
                     # inside a phone number or date: never broken, it runs over (the caller can tell: the
@@ -347,7 +368,7 @@ class Shaped:
             trimmed = end
             while trimmed > start and text[trimmed - 1] == " ":
                 trimmed -= 1
-            at_space = end < n and not hard
+            at_space = end < n and not hard and (between is None or text[end] == " ")
             out.append((start, trimmed, at_space))
             if end >= n:
                 break
@@ -415,7 +436,7 @@ def _shape_cached(runs: tuple[Run, ...], rtl: bool, language: str) -> Shaped:
     for s, e in isolated:
         for i in range(s, e - 1):
             keep[i] = True
-    fonts = _fonts(text, styles)
+    fonts = _fonts(text, styles, language)
     levels = _levels(text, rtl, isolated)
     items = _items(text, fonts, levels)
     codepoints = [ord(c) for c in text]
@@ -424,7 +445,26 @@ def _shape_cached(runs: tuple[Run, ...], rtl: bool, language: str) -> Shaped:
         _shape(item, codepoints, language)
         for _, cluster, adv, _, _ in item.glyphs:
             advance[cluster] += adv
-    return Shaped(text, rtl, items, advance, keep)
+    return Shaped(text, rtl, items, advance, keep, _char_breaks(text, keep))
+
+
+def _char_breaks(text: str, keep: list[bool]) -> list[bool] | None:
+    """Where a line may break between two characters with no space between them (before character i), for
+    text in a script that breaks between characters (booklet.scripts: Chinese, Japanese): between two such
+    characters, or one and a Latin word or number, unless the second may not start a line or the first may
+    not end one (BREAK_RULES), and never inside a phone number, date or time. None when the text has no such
+    script (then lines break at spaces only, as before)."""
+    chars = [s is not None and s.breaks == "chars" for s in map(script_of, text)]
+    if not any(chars):
+        return None
+    no_start, no_end = BREAK_RULES["no_start"], BREAK_RULES["no_end"]
+    out = [False] * len(text)
+    for i in range(1, len(text)):
+        before, ch = text[i - 1], text[i]
+        if (chars[i - 1] or chars[i]) and not keep[i - 1] and ch not in no_start and before not in no_end \
+                and not before.isspace() and not ch.isspace() and unicodedata.category(ch)[0] != "M":
+            out[i] = True
+    return out
 
 
 def nominal_advance(font_file: str, glyph: int) -> float:

@@ -284,3 +284,39 @@ def invoke_cli(*args: str | Path, input: str | bytes | None = None, env: dict[st
 def run_cli() -> Callable[..., tuple[int, str, str]]:
     """run_cli(*args, input=None, env=None) -> (exit_code, stdout, stderr); bugs re-raise."""
     return invoke_cli
+
+
+# -- the CJK fonts (booklet.cjk): made once, in the background, while the other tests run ----------------------
+_CJK_LANGUAGES = ("zh-Hans", "zh-Hant", "zh-TW", "zh", "ja", "ko")
+
+
+def _uses_cjk(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params.values() if callspec is not None else ()
+    return "cjk" in item.path.name or any(p in _CJK_LANGUAGES for p in params if isinstance(p, str))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests of Chinese, Japanese and Korean run last: a machine without the static CJK faces makes them (a minute
+    or more each, `python -m booklet.cjk`, started by pytest_sessionstart) while the other tests run."""
+    items.sort(key=_uses_cjk)  # stable: the order within each group is kept
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    import subprocess
+    import sys
+
+    from booklet import cjk
+
+    if not cjk.installed() or cjk.all_made():
+        return
+    # cjk.font_file locks each face while it is made: a test that needs one before this is done waits for it.
+    session.config._booklet_cjk = subprocess.Popen(  # type: ignore[attr-defined]
+        [sys.executable, "-m", "booklet.cjk"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    process = getattr(session.config, "_booklet_cjk", None)
+    if process is not None and process.poll() is None:
+        process.wait()  # a face half made is only a .part file, but let it finish for the next run
+

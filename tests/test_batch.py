@@ -234,11 +234,11 @@ def test_clashing_names_fail_the_later_row_without_saying_the_name(write_yaml, r
 
 def test_values_that_the_font_cannot_draw_fail_the_row_without_echoing_it(write_yaml, run_cli, tmp_path):
     content = write_yaml(PERSONAL, "appointment.yaml")
-    data = write_csv(tmp_path / "p.csv", [["patient_id", "patient_name"], ["P1", "Ann"], ["P2", "Mei 王秀英"]])
+    data = write_csv(tmp_path / "p.csv", [["patient_id", "patient_name"], ["P1", "Ann"], ["P2", "Mei สมศรี"]])
     code, _, err = run_cli("batch", content, "--data", data, "--out", tmp_path / "out")
     assert code == 1
     assert files(tmp_path / "out") == ["1.pdf"]
-    assert f"{data}:3 (row 2) column patient_name: error: this text is in the Chinese (Han) script" in err
+    assert f"{data}:3 (row 2) column patient_name: error: this text is in the Thai script" in err
     assert "Mei" not in err
 
 

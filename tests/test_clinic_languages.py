@@ -183,11 +183,11 @@ def test_the_glyph_check_sees_every_language(tmp_path: Path) -> None:
     texts = [t for t, _ in clinic_texts(read_clinic(MULTILINGUAL))]
     assert URGENT_ES in texts
     assert "\u0412 нерабочее время звоните 111." in " ".join(texts)  # Russian, from the same profile
-    clinic = write(tmp_path, "name: X\nurgent:\n  en: Call 111.\n  zh: 请拨打111。\n")
+    clinic = write(tmp_path, "name: X\nurgent:\n  en: Call 111.\n  am: \u1200 111.\n")  # Ethiopic: no font has it
     with pytest.raises(BookletError) as info:  # even for an English handout: the profile must work for all
         api.build(EXAMPLE, clinic=clinic, output=tmp_path / "out.pdf")
     assert str(info.value).startswith(f"{clinic}:3:3: error: the font DejaVu Sans cannot draw ")
-    assert "'请' (U+8BF7)" in str(info.value)
+    assert "'\u1200' (U+1200)" in str(info.value)
     assert not (tmp_path / "out.pdf").exists()
 
 
