@@ -10,36 +10,49 @@ raises BookletError when nothing can start. Problems that belong to one item
 needs) become that item's failure; the other items still run.
 
 `run` hands the jobs to a `concurrent.futures.Executor` (a process pool by
-default; any other executor, such as Dask's, can be passed in) and reports each
-finished item through a callback. Every worker keeps the row-independent work
-(`api.Prepared`) per handout, variant and paper, so a personalised batch
-validates and prepares a handout once per worker, not once per row.
+default; any other executor, such as a Dask cluster's from booklet/cluster.py,
+can be passed in) and reports each finished item through a callback. The CSV is
+read as a stream: the plan keeps its header and row count, and `run` makes each
+row's jobs as it submits them, a few per worker at a time, so memory stays flat
+at any row count. Workers write their files straight to the output folder and
+send back only what was written (file, pages, checksum). Every worker keeps the
+row-independent work (`api.Prepared`) per handout, variant and paper, so a
+personalised batch validates and prepares a handout once per worker, not once
+per row. A manifest (booklet/manifest.py) records each copy, and lets a stopped
+mailing go on where it stopped.
 
 Patient values travel only in memory, to the worker that renders the row. They
 are never logged, cached on disk or repeated in messages: messages name the CSV
 row, line and column instead. Only the requested PDFs are written, atomically.
+(On a Dask cluster the values cross the network to the workers, through the
+scheduler: use a cluster on a network you trust, or TLS, `tls://` addresses.)
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
+import hashlib
+import itertools
 import multiprocessing
 import os
 import re
 import signal
 import sys
+import threading
 import time
 import traceback
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TextIO
 
 from . import api, reuse
 from .errors import BookletError, Loc, Problem, Problems
+from .manifest import Manifest, resume_needs_manifest
 from .model import Clinic, Handout
 from .output import write_atomic
 from .validate import PLACEHOLDER_NAME
@@ -69,9 +82,22 @@ class Row:
 
 @dataclass(frozen=True)
 class PatientData:
+    """A checked CSV: its header and row count. The rows are read again, one at a time, by `rows()`, so a
+    mailing of any length is never held in memory."""
+
     path: Path
     columns: tuple[str, ...]
-    rows: tuple[Row, ...]
+    count: int  # data rows
+
+    def rows(self) -> Iterator[Row]:
+        """The data rows in file order, streamed from the file."""
+        records = _records(self.path)
+        next(records)  # the header, checked by read_patients
+        for number, (start, cells) in enumerate(records, 1):
+            values = {name: unicodedata.normalize("NFC", cell.strip())
+                      for name, cell in zip(self.columns, cells, strict=False)}
+            values.update({name: "" for name in self.columns[len(cells):]})
+            yield Row(number, start, values, max(0, len(cells) - len(self.columns)))
 
     def column_label(self, name: str) -> str:
         """'patient_name' (column C), as a spreadsheet shows it."""
@@ -79,57 +105,77 @@ class PatientData:
 
 
 def read_patients(path: Path) -> PatientData:
-    """Read a UTF-8 CSV (with or without BOM) whose header names the placeholders each column fills."""
+    """Check a UTF-8 CSV (with or without BOM) whose header names the placeholders each column fills.
+
+    The whole file is read once, as a stream, so that a bad line anywhere stops the batch before any
+    work starts; only the header and the number of rows are kept."""
+    where = str(path)
+    header: list[str] | None = None
+    header_line = count = 0
+    records = _records(path)
+    for start, cells in records:
+        if header is None:
+            header, header_line = [c.strip() for c in cells], start
+            _check_header(path, header, header_line)
+        else:
+            count += 1
+    if header is None:
+        raise BookletError.at(where, "the CSV is empty",
+                              "the first line names the columns, e.g. patient_id,patient_name")
+    if not count:
+        raise BookletError.at(_csv_loc(path, header_line), "the CSV has a header but no rows",
+                              "add one row per patient")
+    return PatientData(path, tuple(header), count)
+
+
+def _records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(line the record starts on, its cells) for each non-blank CSV record, streamed from the file.
+    BookletError naming the line when the file cannot be read as CSV text."""
     where = str(path)
     try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            text = f.read()
+        f = open(path, encoding="utf-8-sig", newline="")  # closed by the `with` below
     except FileNotFoundError:
         raise BookletError.at(where, "the file does not exist", "check the file name and folder") from None
     except IsADirectoryError:
         raise BookletError.at(where, "this is a folder, not a CSV file", "give the path of the CSV file") from None
-    except UnicodeDecodeError as exc:
-        raise BookletError.at(_csv_loc(path, _line_of_byte(path, exc.start)), "the file is not UTF-8 text",
-                              "save it as 'CSV UTF-8' (in Excel: Save As > CSV UTF-8)") from None
     except OSError as exc:
         raise BookletError.at(where, f"cannot read the file: {exc.strerror or exc}",
                               "check that you may read it") from None
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise BookletError.at(_csv_loc(path, line), "the file contains a NUL character, so it is not CSV text",
-                              "export the spreadsheet again as 'CSV UTF-8'")
-    # newline="": line ends inside quoted cells stay part of the cell, as the csv module expects.
-    reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text.split("\n", 1)[0]), strict=True)
-    rows: list[Row] = []
-    header: list[str] | None = None
-    header_line = 0
-    try:
-        while True:
-            start = reader.line_num + 1
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
-            if not any(c.strip() for c in cells):
-                continue  # blank lines (often at the end of an export) are not rows
-            if header is None:
-                header, header_line = [c.strip() for c in cells], start
-                _check_header(path, header, header_line)
-                continue
-            values = {name: unicodedata.normalize("NFC", cell.strip())
-                      for name, cell in zip(header, cells, strict=False)}
-            values.update({name: "" for name in header[len(cells):]})
-            rows.append(Row(len(rows) + 1, start, values, max(0, len(cells) - len(header))))
-    except csv.Error as exc:
-        raise BookletError.at(_csv_loc(path, reader.line_num), f"the CSV cannot be read ({exc})",
-                              "check the quotes on this line, or export the spreadsheet again as 'CSV UTF-8'") from None
-    if header is None:
-        raise BookletError.at(where, "the CSV is empty",
-                              "the first line names the columns, e.g. patient_id,patient_name")
-    if not rows:
-        raise BookletError.at(_csv_loc(path, header_line), "the CSV has a header but no rows",
-                              "add one row per patient")
-    return PatientData(path, tuple(header), tuple(rows))
+    with f:
+        # newline="": line ends inside quoted cells stay part of the cell, as the csv module expects.
+        lines = _text_lines(f, path)
+        reader: Iterator[list[str]] | None = None
+        try:
+            first = next(lines, "")
+            reader = csv.reader(itertools.chain([first], lines), dialect=_dialect(first), strict=True)
+            while True:
+                start = reader.line_num + 1  # type: ignore[attr-defined]
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                if any(c.strip() for c in cells):  # blank lines (often at the end of an export) are not records
+                    yield start, cells
+        except UnicodeDecodeError:
+            raise BookletError.at(_csv_loc(path, _line_of_bad_utf8(path)), "the file is not UTF-8 text",
+                                  "save it as 'CSV UTF-8' (in Excel: Save As > CSV UTF-8)") from None
+        except csv.Error as exc:
+            line = reader.line_num if reader is not None else 1  # type: ignore[attr-defined]
+            raise BookletError.at(_csv_loc(path, line), f"the CSV cannot be read ({exc})",
+                                  "check the quotes on this line, or export the spreadsheet again as 'CSV UTF-8'"
+                                  ) from None
+        except OSError as exc:
+            raise BookletError.at(where, f"cannot read the file: {exc.strerror or exc}",
+                                  "check that you may read it") from None
+
+
+def _text_lines(f: TextIO, path: Path) -> Iterator[str]:
+    """The file's lines as the csv module counts them, refusing a NUL character (binary data, not text)."""
+    for number, line in enumerate(f, 1):
+        if "\x00" in line:
+            raise BookletError.at(_csv_loc(path, number), "the file contains a NUL character, so it is not CSV text",
+                                  "export the spreadsheet again as 'CSV UTF-8'")
+        yield line
 
 
 def _dialect(first_line: str) -> type[csv.Dialect]:
@@ -177,9 +223,21 @@ def _csv_loc(path: Path, line: int) -> Loc:
     return Loc(f"{path}:{line}") if line else Loc(str(path))
 
 
-def _line_of_byte(path: Path, offset: int) -> int:
+def _line_of_bad_utf8(path: Path) -> int:
+    """The line of the first byte that is not UTF-8, read in blocks (the file may be large); 0 if unknown."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
     try:
-        return path.read_bytes()[:offset].count(b"\n") + 1
+        with open(path, "rb") as f:
+            while True:
+                block = f.read(1 << 16)
+                try:
+                    decoder.decode(block, final=not block)
+                except UnicodeDecodeError as exc:  # exc.object: this block after the bytes still pending
+                    return line + exc.object[:exc.start].count(b"\n")
+                if not block:
+                    return 0
+                line += block.count(b"\n")
     except OSError:
         return 0
 
@@ -204,11 +262,15 @@ class Job:
     bleed: float = 0.0  # points; with `marks`, pages for a print shop (booklet/bleed.py)
     marks: bool = False
     one_side: bool = False  # a summary on the front of the sheet only (refused when it needs the back)
+    row: int | None = None  # the CSV row (1-based data rows), for the manifest
+    #: fsync the file before it counts as written. A run with a manifest leaves it to the manifest's
+    #: checksums instead (see `run`): one fsync per copy is what limits a mailing of 500,000.
+    fsync: bool = True
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one item: the file written, or the error text."""
+    """What became of one item: the file written, or the error text. Small: what a worker sends back."""
 
     index: int
     label: str
@@ -221,6 +283,9 @@ class Outcome:
     #: What `build` would have warned about, as printed (file:line: warning: ...): about the handout,
     #: the clinic profile or the layout, never a patient's values.
     warnings: tuple[str, ...] = ()
+    row: int | None = None  # the CSV row, if any
+    sha256: str = ""  # of the file written (hex)
+    skipped: bool = False  # --resume: already complete, not made again
 
     @property
     def ok(self) -> bool:
@@ -229,25 +294,40 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Plan:
-    jobs: tuple[Job, ...]
-    refused: tuple[Outcome, ...]  # items that fail before any work (bad content, missing values, clashing names)
+    """What a batch will make. The items are listed as they are run (`items`), reading the CSV as a
+    stream, so a plan for 500,000 rows holds no row."""
+
     out: Path
+    total: int  # items: rows x content files x variants, the refused ones included
     combine: Path | None = None
     #: Things to tell before the work starts (a content file skipped because it is the clinic profile).
     notes: tuple[Problem, ...] = ()
+    recipe: _Recipe | None = field(default=None, repr=False, compare=False)
+
+    def items(self) -> Iterator[Job | Outcome]:
+        """Every item in plan order: a Job, or the failed Outcome of an item refused before any work
+        (bad content, missing values, a clashing name). Each call reads the CSV again."""
+        return iter(self.recipe) if self.recipe is not None else iter(())
 
     @property
-    def total(self) -> int:
-        return len(self.jobs) + len(self.refused)
+    def jobs(self) -> tuple[Job, ...]:
+        """Every job, at once (reads the whole CSV: for small batches and tests; `run` streams `items`)."""
+        return tuple(i for i in self.items() if isinstance(i, Job))
+
+    @property
+    def refused(self) -> tuple[Outcome, ...]:
+        return tuple(i for i in self.items() if isinstance(i, Outcome))
 
 
 def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequence[str] = ("booklet",),
          data: Path | None = None, name: str | None = None, paper: str = "a4", impose: bool = False,
          combine: Path | None = None, out: Path = Path("out"), assets: tuple[Path, ...] = (),
          bleed: float = 0.0, marks: bool = False, one_side: bool = False,
-         values: Mapping[str, str] | None = None) -> Plan:
+         values: Mapping[str, str] | None = None, absolute_paths: bool = False) -> Plan:
     """Check the options and inputs and list the jobs; BookletError when nothing can start.
-    `values` (`--set`) fill placeholders in every copy; a CSV column of the same name is refused."""
+    `values` (`--set`) fill placeholders in every copy; a CSV column of the same name is refused.
+    `absolute_paths`: the jobs name every file by its absolute path, for workers on other machines
+    (a Dask cluster), whose working folder is not this one."""
     problems = Problems()
     if impose and (bleed or marks):
         problems.add(Loc("--impose"), "--impose makes sheets for an office printer, which cut away the bleed "
@@ -269,6 +349,11 @@ def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequ
     if not contents:
         raise BookletError.at("CONTENT", "the only content file given is the clinic profile",
                               "name the handout YAML files too, like: booklet batch *.yaml --clinic clinic.yaml")
+    if absolute_paths:
+        contents = [c.absolute() for c in contents]
+        clinic = clinic.absolute() if clinic is not None else None
+        assets = tuple(a.absolute() for a in assets)
+        out = Path(out).absolute()
     patients = read_patients(Path(data)) if data is not None else None
     columns = patients.columns if patients else ()
     shared = dict(values or {})
@@ -307,57 +392,107 @@ def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequ
                     _prepared(content, clinic, variant, paper, assets)
                 except BookletError as exc:
                     unprepared[content, variant] = exc
+    recipe = _Recipe(tuple(contents), tuple(variants), patients, template, name, shared, loaded, unprepared,
+                     placeholders, out, Path(combine) if combine is not None else None, clinic, paper, assets,
+                     impose, bleed, marks, one_side)
+    total = (patients.count if patients else 1) * len(contents) * len(variants)
+    return Plan(out, total, Path(combine) if combine is not None else None, notes, recipe)
 
-    jobs: list[Job] = []
-    refused: list[Outcome] = []
-    folder = out.resolve()
-    taken: dict[str, str] = {}  # casefolded file path -> the label of the item that has it
-    if combine is not None:
-        taken[str(Path(combine).resolve()).casefold()] = "--combine"
-    rows: Sequence[Row | None] = patients.rows if patients else (None,)
-    width = len(str(len(rows)))
-    for row in rows:
-        for content in contents:
-            for variant in variants:
-                index = len(jobs) + len(refused)
-                label = _label(content, variant, row, patients)
-                failure = loaded[content] or unprepared.get((content, variant))
-                if failure is None and row is not None and patients is not None:
-                    failure = _row_problem(row, patients, content,
-                                           tuple(p for p in placeholders[content] if p not in shared), template)
-                output: Path | None = None
-                if failure is None:
-                    fields = {"row": f"{row.number:0{width}d}" if row else "",
-                              "stem": api.default_output(content, variant).stem, "variant": variant}
-                    if row is not None:
-                        fields = {**row.values, **fields}
-                    try:
-                        output = out / _file_name(template, fields, row, patients,
-                                                  ".html" if variant in api.HTML_VARIANTS else ".pdf")
-                    except BookletError as exc:
-                        failure = exc
-                if output is not None:
-                    key = str(folder / output.name).casefold()
-                    if key in taken:
-                        failure = _clash(row, patients, taken[key], output, name)
-                    else:
-                        taken[key] = label
-                if failure is not None:
-                    refused.append(Outcome(index, label, error=str(failure), personal=row is not None))
-                    continue
-                assert output is not None
-                jobs.append(Job(
-                    index, label, content, variant, output, clinic, paper, assets,
-                    impose=impose and variant in FOLDED,
-                    # Only the values this handout prints travel to the worker (and are checked for glyphs).
-                    values={k: row.values[k] if k in row.values else shared[k] for k in placeholders[content]}
-                    if row else shared or None,
-                    values_source=f"{patients.path}:{row.line} (row {row.number}) column" if row and patients
-                    else "--set" if shared else "",
-                    personal=row is not None,
-                    bleed=bleed, marks=marks, one_side=one_side,
-                ))
-    return Plan(tuple(jobs), tuple(refused), out, Path(combine) if combine is not None else None, notes)
+
+#: In the file-name index: the --combine file, which no copy may overwrite.
+_COMBINE_FILE = -1
+
+
+@dataclass(frozen=True)
+class _Recipe:
+    """Everything `plan` checked, from which the items are made one row at a time (iterate it)."""
+
+    contents: tuple[Path, ...]
+    variants: tuple[str, ...]
+    patients: PatientData | None
+    template: str
+    name: str | None  # --name as given (None: the default template)
+    shared: dict[str, str]  # --set
+    loaded: dict[Path, BookletError | None]  # content files that failed to load
+    unprepared: dict[tuple[Path, str], BookletError]  # (content, variant) that failed to prepare
+    placeholders: dict[Path, tuple[str, ...]]
+    out: Path
+    combine: Path | None
+    clinic: Path | None
+    paper: str
+    assets: tuple[Path, ...]
+    impose: bool
+    bleed: float
+    marks: bool
+    one_side: bool
+
+    def __iter__(self) -> Iterator[Job | Outcome]:
+        folder = self.out.resolve()
+        # Each file name taken so far, for clashes: hash of the casefolded path -> who has it (see _owner).
+        # Two ints per copy (about 100 bytes), not the names: a 500,000-row mailing keeps about 50 MB here.
+        # Python's 64-bit string hash: a false clash among 500,000 names has a chance of about 1 in 10^8.
+        taken: dict[int, int] = {}
+        if self.combine is not None:
+            taken[hash(str(self.combine.resolve()).casefold())] = _COMBINE_FILE
+        rows: Iterable[Row | None] = self.patients.rows() if self.patients else (None,)
+        width = len(str(self.patients.count)) if self.patients else 0
+        index = 0
+        for row in rows:
+            for content in self.contents:
+                for variant in self.variants:
+                    yield self._item(index, row, content, variant, folder, taken, width)
+                    index += 1
+
+    def _item(self, index: int, row: Row | None, content: Path, variant: str, folder: Path,
+              taken: dict[int, int], width: int) -> Job | Outcome:
+        patients = self.patients
+        label = _label(content, variant, patients, row.number if row else 0, row.line if row else 0)
+        failure = self.loaded[content] or self.unprepared.get((content, variant))
+        if failure is None and row is not None and patients is not None:
+            failure = _row_problem(row, patients, content,
+                                   tuple(p for p in self.placeholders[content] if p not in self.shared), self.template)
+        output: Path | None = None
+        if failure is None:
+            fields = {"row": f"{row.number:0{width}d}" if row else "",
+                      "stem": api.default_output(content, variant).stem, "variant": variant}
+            if row is not None:
+                fields = {**row.values, **fields}
+            try:
+                output = self.out / _file_name(self.template, fields, row, patients,
+                                               ".html" if variant in api.HTML_VARIANTS else ".pdf")
+            except BookletError as exc:
+                failure = exc
+        if output is not None:
+            key = hash(str(folder / output.name).casefold())
+            if key in taken:
+                failure = _clash(row, patients, self._owner(taken[key]), output, self.name)
+            else:
+                taken[key] = index << 32 | (row.line if row else 0)
+        number = row.number if row else None
+        if failure is not None:
+            return Outcome(index, label, error=str(failure), personal=row is not None, row=number)
+        assert output is not None
+        placeholders = self.placeholders.get(content, ())
+        return Job(
+            index, label, content, variant, output, self.clinic, self.paper, self.assets,
+            impose=self.impose and variant in FOLDED,
+            # Only the values this handout prints travel to the worker (and are checked for glyphs).
+            values={k: row.values[k] if k in row.values else self.shared[k] for k in placeholders}
+            if row else self.shared or None,
+            values_source=f"{patients.path}:{row.line} (row {row.number}) column" if row and patients
+            else "--set" if self.shared else "",
+            personal=row is not None,
+            bleed=self.bleed, marks=self.marks, one_side=self.one_side, row=number,
+        )
+
+    def _owner(self, taken: int) -> str:
+        """The label of the item that has a file name, from what the name index keeps (its index and line)."""
+        if taken == _COMBINE_FILE:
+            return "--combine"
+        index, line = taken >> 32, taken & 0xFFFFFFFF
+        per_row = len(self.contents) * len(self.variants)
+        content = self.contents[index % per_row // len(self.variants)]
+        return _label(content, self.variants[index % len(self.variants)], self.patients, index // per_row + 1, line)
 
 
 def is_clinic_profile(content: Path, clinic: Path | None) -> bool:
@@ -413,11 +548,11 @@ def _make_folder(out: Path) -> None:
                               "choose a folder you can write to")
 
 
-def _label(content: Path, variant: str, row: Row | None, patients: PatientData | None) -> str:
+def _label(content: Path, variant: str, patients: PatientData | None, number: int, line: int) -> str:
     item = f"{content.name} ({variant})"
-    if row is None or patients is None:
+    if patients is None:
         return item
-    return f"{patients.path} row {row.number} (line {row.line}), {item}"
+    return f"{patients.path} row {number} (line {line}), {item}"
 
 
 def _row_problem(row: Row, patients: PatientData, content: Path, placeholders: tuple[str, ...],
@@ -480,6 +615,11 @@ def _clash(row: Row | None, patients: PatientData | None, other: str, output: Pa
 
 
 # -- running ----------------------------------------------------------------------
+#: Jobs handed to the executor and not yet finished, per worker: enough that no worker waits for its
+#: next job, few enough that a batch of any length holds only a handful of jobs and results at once.
+IN_FLIGHT_PER_WORKER = 3
+
+
 @dataclass(frozen=True)
 class Progress:
     done: int
@@ -487,104 +627,196 @@ class Progress:
     failed: int
     elapsed: float
     last: Outcome
+    skipped: int = 0  # --resume: complete already
 
     @property
     def seconds_left(self) -> float | None:
-        """A straight-line estimate from the pace so far; None before anything is done."""
-        if not self.done:
+        """A straight-line estimate from the pace of the items made so far (skipped ones take no time);
+        None before anything is made."""
+        made = self.done - self.skipped
+        if not made:
             return None
-        return self.elapsed / self.done * (self.total - self.done)
+        return self.elapsed / made * (self.total - self.done)
 
 
 @dataclass(frozen=True)
 class BatchResult:
-    outcomes: tuple[Outcome, ...]  # in plan order; only the items that finished
+    #: In plan order: every item that finished (written, failed or skipped); empty with run(keep_outcomes=False),
+    #: which keeps only the counts below, so that memory stays flat however many rows there are.
+    outcomes: tuple[Outcome, ...]
     total: int
     elapsed: float
     interrupted: bool = False
     combined: Path | None = None
     combine_error: str | None = None
+    combined_count: int = 0  # PDFs in the combined file
+    done: int = 0  # items finished, skipped ones included
+    written_count: int = 0
+    skipped: int = 0  # --resume: complete already, not made again
+    failed: tuple[Outcome, ...] = ()  # in plan order
+    #: Each warning once, with the number of files it concerns (in the order first met).
+    warnings: dict[str, int] = field(default_factory=dict)
+    #: Peak resident memory of each process that rendered something, by process id.
+    peak_rss_kb: dict[int, int] = field(default_factory=dict)
 
     @property
     def written(self) -> tuple[Outcome, ...]:
+        """The items written (skipped ones included): from `outcomes`, so empty with keep_outcomes=False."""
         return tuple(o for o in self.outcomes if o.ok)
 
     @property
-    def failed(self) -> tuple[Outcome, ...]:
-        return tuple(o for o in self.outcomes if not o.ok)
-
-    @property
     def not_run(self) -> int:
-        return self.total - len(self.outcomes)
+        return self.total - self.done
 
-    @property
-    def peak_rss_kb(self) -> dict[int, int]:
-        """Peak resident memory of each process that rendered something, by process id."""
-        peaks: dict[int, int] = {}
-        for o in self.outcomes:
-            if o.pid:
-                peaks[o.pid] = max(peaks.get(o.pid, 0), o.peak_rss_kb)
-        return peaks
+
+class _Tally:
+    """What a run keeps of the outcomes as they arrive: counts, failures and warnings, not every item."""
+
+    def __init__(self, keep: bool, combine: bool) -> None:
+        self.keep = keep
+        self.outcomes: dict[int, Outcome] = {}
+        self.combine: dict[int, Path] | None = {} if combine else None  # index -> PDF, for --combine
+        self.done = self.written = self.skipped = 0
+        self.failed: list[Outcome] = []
+        self.warnings: dict[str, int] = {}
+        self.peaks: dict[int, int] = {}
+
+    def add(self, outcome: Outcome) -> None:
+        self.done += 1
+        if self.keep:
+            self.outcomes[outcome.index] = outcome
+        if not outcome.ok:
+            self.failed.append(outcome)
+            return
+        self.skipped += outcome.skipped
+        self.written += not outcome.skipped
+        for w in outcome.warnings:
+            self.warnings[w] = self.warnings.get(w, 0) + 1
+        if outcome.pid:
+            self.peaks[outcome.pid] = max(self.peaks.get(outcome.pid, 0), outcome.peak_rss_kb)
+        if self.combine is not None and outcome.output is not None and outcome.output.suffix == ".pdf":
+            self.combine[outcome.index] = outcome.output  # not web pages
+
+    def result(self, batch: Plan, elapsed: float, interrupted: bool) -> BatchResult:
+        combined = combine_error = None
+        count = len(self.combine or ())
+        if batch.combine is not None and interrupted:
+            combine_error = f"{batch.combine}: error: the batch was interrupted, so the combined file was not written"
+        elif batch.combine is not None and self.combine is not None:
+            combined, combine_error = _combine(batch.combine, [self.combine[i] for i in sorted(self.combine)])
+        return BatchResult(tuple(self.outcomes[i] for i in sorted(self.outcomes)), batch.total, elapsed,
+                           interrupted, combined, combine_error, count if combined else 0, self.done, self.written,
+                           self.skipped, tuple(sorted(self.failed, key=lambda o: o.index)), self.warnings, self.peaks)
 
 
 def run(batch: Plan, *, jobs: int | None = None, executor: Executor | None = None,
-        on_progress: Callable[[Progress], None] | None = None) -> BatchResult:
-    """Run the plan's jobs, in parallel on `jobs` processes (default: every core) or on `executor`.
+        on_progress: Callable[[Progress], None] | None = None, manifest: Manifest | None = None,
+        resume: bool = False, in_flight: int | None = None, keep_outcomes: bool = True) -> BatchResult:
+    """Run the plan's jobs, in parallel on `jobs` processes (default: every core) or on `executor`
+    (such as a Dask cluster's: booklet/cluster.py).
+
+    The items are made from the CSV as they are handed out, and at most `in_flight` jobs (default
+    IN_FLIGHT_PER_WORKER per process, or per `jobs` with an executor) are submitted and unfinished at
+    any time, so a batch of any length runs in the same memory. `manifest` gets one line per item
+    as it finishes (booklet/manifest.py); with `resume`, an item whose file the manifest records
+    and that is on disk with the recorded checksum is skipped. `keep_outcomes=False` keeps counts,
+    failures and warnings only (what the command line reports), not every item.
 
     Returns when every item is done, or when Ctrl-C stopped the batch: then no
     more items start, the running ones finish (so only complete PDFs are left),
     and the result says how far it got.
     """
+    if resume and manifest is None:
+        raise resume_needs_manifest()
     started = time.perf_counter()
-    outcomes: dict[int, Outcome] = {}
-    failed = 0
+    tally = _Tally(keep_outcomes, batch.combine is not None)
 
     def record(outcome: Outcome) -> None:
-        nonlocal failed
-        outcomes[outcome.index] = outcome
-        failed += not outcome.ok
+        tally.add(outcome)
+        if manifest is not None and not outcome.skipped:
+            _add_to_manifest(manifest, outcome)
         if on_progress is not None:
-            on_progress(Progress(len(outcomes), batch.total, failed, time.perf_counter() - started, outcome))
+            on_progress(Progress(tally.done, batch.total, len(tally.failed), time.perf_counter() - started, outcome,
+                                 tally.skipped))
 
-    for outcome in batch.refused:
-        record(outcome)
-    workers = min(jobs or os.cpu_count() or 1, len(batch.jobs))
+    work = _work(batch.items(), manifest if resume else None, fsync=manifest is None)
+    workers = max(1, min(jobs or os.cpu_count() or 1, batch.total))
     interrupted = False
-    if executor is None and workers <= 1:
-        try:
-            for job in batch.jobs:
-                record(render_job(job))
-        except KeyboardInterrupt:
-            interrupted = True
-    else:
-        own = executor is None
-        pool = executor or ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_start)
-        futures: dict[Future[Outcome], Job] = {}
-        try:
-            futures = {pool.submit(render_job, job): job for job in batch.jobs}
-            for future in as_completed(futures):
-                record(_outcome_of(future, futures[future]))
-        except KeyboardInterrupt:
-            interrupted = True
-            for future in futures:
-                future.cancel()
-            # Items already handed to a worker finish and are written whole; wait for them.
-            if own:
-                pool.shutdown(wait=True, cancel_futures=True)
-            for future, job in futures.items():
-                if future.done() and not future.cancelled() and job.index not in outcomes:
-                    record(_outcome_of(future, job))
-        finally:
-            if own:
-                pool.shutdown(wait=True, cancel_futures=True)
-    ordered = tuple(outcomes[i] for i in sorted(outcomes))
-    combined = combine_error = None
-    if batch.combine is not None and interrupted:
-        combine_error = f"{batch.combine}: error: the batch was interrupted, so the combined file was not written"
-    elif batch.combine is not None:
-        combined, combine_error = _combine(batch.combine, [o for o in ordered if o.ok and o.output is not None
-                                                           and o.output.suffix == ".pdf"])  # not web pages
-    return BatchResult(ordered, batch.total, time.perf_counter() - started, interrupted, combined, combine_error)
+    try:
+        if executor is None and workers <= 1:
+            try:
+                for item in work:
+                    record(item if isinstance(item, Outcome) else render_job(item))
+            except KeyboardInterrupt:
+                interrupted = True
+        else:
+            interrupted = _run_on(executor, workers, in_flight or IN_FLIGHT_PER_WORKER * workers, work, record)
+    finally:
+        if manifest is not None:
+            # The copies were not fsynced one by one (see booklet/manifest.py): flush this machine's
+            # writes once, then the manifest. (Copies written by workers on other machines are left
+            # to their file system; --resume checks every checksum.)
+            if hasattr(os, "sync"):  # not on Windows
+                os.sync()
+            manifest.sync()
+    return tally.result(batch, time.perf_counter() - started, interrupted)
+
+
+def _work(items: Iterator[Job | Outcome], resume: Manifest | None, *, fsync: bool) -> Iterator[Job | Outcome]:
+    """The plan's items as they go to the workers: complete ones skipped (--resume), fsync as the run wants."""
+    for item in items:
+        if isinstance(item, Outcome):
+            yield item
+        elif resume is not None and resume.is_complete(item.output):
+            yield Outcome(item.index, item.label, item.output, personal=item.personal, row=item.row, skipped=True)
+        else:
+            yield item if item.fsync == fsync else replace(item, fsync=fsync)
+
+
+def _run_on(executor: Executor | None, workers: int, in_flight: int, work: Iterator[Job | Outcome],
+            record: Callable[[Outcome], None]) -> bool:
+    """Hand the jobs to `executor` (or a pool of `workers` processes of our own), never more than
+    `in_flight` unfinished at once; True when Ctrl-C stopped it."""
+    own = executor is None
+    pool = executor or ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_start)
+    pending: dict[Future[Outcome], Job] = {}
+
+    def collect() -> None:
+        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in finished:
+            record(_outcome_of(future, pending.pop(future)))
+
+    try:
+        for item in work:
+            if isinstance(item, Outcome):
+                record(item)
+                continue
+            while len(pending) >= in_flight:
+                collect()
+            pending[pool.submit(render_one_at_a_time, item)] = item
+        while pending:
+            collect()
+    except KeyboardInterrupt:
+        for future in pending:
+            future.cancel()
+        # Items already handed to a worker finish and are written whole; wait for them.
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
+        for future, job in pending.items():
+            if future.done() and not future.cancelled():
+                record(_outcome_of(future, job))
+        return True
+    finally:
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return False
+
+
+def _add_to_manifest(manifest: Manifest, o: Outcome) -> None:
+    written = o.ok and o.output is not None
+    manifest.add(row=o.row, file=o.output.name if written and o.output is not None else None,
+                 pages=o.pages if written else 0, sha256=o.sha256 if written else None,
+                 status="written" if written else "failed", message=o.error)
 
 
 def _context():  # type: ignore[no-untyped-def]
@@ -604,16 +836,16 @@ def _outcome_of(future: Future[Outcome], job: Job) -> Outcome:
         return future.result()
     except BaseException as exc:  # the worker process died (killed, out of memory) or could not start
         return Outcome(job.index, job.label, error=f"{job.label}: error: the worker process stopped "
-                       f"({type(exc).__name__}); the item was not made", personal=job.personal)
+                       f"({type(exc).__name__}); the item was not made", personal=job.personal, row=job.row)
 
 
-def _combine(target: Path, written: list[Outcome]) -> tuple[Path | None, str | None]:
+def _combine(target: Path, written: list[Path]) -> tuple[Path | None, str | None]:
     from .impose import combine
 
     if not written:
         return None, f"{target}: error: nothing to combine, no item was written"
     try:
-        write_atomic(target, combine([o.output.read_bytes() for o in written if o.output is not None]))
+        write_atomic(target, combine([path.read_bytes() for path in written]))
     except BookletError as exc:
         return None, str(exc)
     except OSError as exc:
@@ -655,8 +887,20 @@ def _prepared(content: Path, clinic: Path | None, variant: str, paper: str, asse
     return _cached(_PREPARED, (content, clinic, variant, paper, assets), make)
 
 
+#: One job at a time in a process. A Dask worker may run jobs on several threads, and ReportLab keeps
+#: per-process state (fonts, settings) that is not safe to share between documents being made at once.
+_ONE_AT_A_TIME = threading.Lock()
+
+
+def render_one_at_a_time(job: Job) -> Outcome:
+    """render_job, never alongside another in the same process: what `run` hands to the executor."""
+    with _ONE_AT_A_TIME:
+        return render_job(job)
+
+
 def render_job(job: Job) -> Outcome:
-    """Make one PDF or web page (in whichever process runs this); never raises for bad input."""
+    """Make one PDF or web page (in whichever process runs this); never raises for bad input.
+    Returns only what was written where (file, pages, checksum), never the file's bytes."""
     try:
         data, pages, handout, found = (_web_page if job.variant in api.HTML_VARIANTS else _pdf)(job)
         warnings = tuple(str(w) for w in api.warnings_with_review(handout, found))
@@ -665,7 +909,7 @@ def render_job(job: Job) -> Outcome:
         return _done(job, error=str(exc))
     except Exception as exc:  # a bug: keep where it happened, but never a patient value
         return _done(job, error=_bug_report(job, exc))
-    return _done(job, output=job.output, pages=pages, warnings=warnings)
+    return _done(job, output=job.output, pages=pages, warnings=warnings, sha256=hashlib.sha256(data).hexdigest())
 
 
 def _pdf(job: Job) -> tuple[bytes, int, Handout, tuple[Problem, ...]]:
@@ -693,7 +937,7 @@ def _web_page(job: Job) -> tuple[bytes, int, Handout, tuple[Problem, ...]]:
 
 def _write(job: Job, pdf: bytes) -> None:
     try:
-        write_atomic(job.output, pdf)
+        write_atomic(job.output, pdf, fsync=job.fsync)
     except BookletError as exc:
         if not job.personal:
             raise
@@ -711,11 +955,12 @@ def _bug_report(job: Job, exc: Exception) -> str:
 
 
 def _done(job: Job, *, output: Path | None = None, error: str | None = None, pages: int = 0,
-          warnings: tuple[str, ...] = ()) -> Outcome:
+          warnings: tuple[str, ...] = (), sha256: str = "") -> Outcome:
     try:
         import resource
 
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
     except ImportError:  # pragma: no cover - not on Windows
         peak = 0
-    return Outcome(job.index, job.label, output, error, pages, job.personal, os.getpid(), peak, warnings)
+    return Outcome(job.index, job.label, output, error, pages, job.personal, os.getpid(), peak, warnings, job.row,
+                   sha256)

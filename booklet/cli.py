@@ -570,6 +570,14 @@ def init(folder: Path) -> None:
 @click.option("--jobs", type=click.IntRange(min=1), metavar="N", help="Processes to use (default: every core).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("out"), show_default=True,
               help="Folder for the PDFs (created if missing).")
+@click.option("--scheduler", metavar="tcp://HOST:8786",
+              help="Run the jobs on this Dask cluster instead of local processes (pip install 'booklet[dask]'). "
+                   "Every worker must reach the files and --out by the same paths.")
+@click.option("--manifest", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE.jsonl",
+              help="Record each copy (row, file, pages, sha256, status) as one JSON line, as it is made.")
+@click.option("--resume", is_flag=True,
+              help="Go on with a stopped run: skip the copies its --manifest records whose files are there "
+                   "unchanged; make the rest.")
 @ASSETS
 @click.option("--one-side", is_flag=True,
               help="Summaries on the front of the sheet only: refused when one needs the back.")
@@ -578,34 +586,58 @@ def init(folder: Path) -> None:
 @reports_errors
 def batch(contents: tuple[Path, ...], clinic: Path | None, no_clinic: bool, variants: tuple[str, ...],
           data: Path | None, settings: tuple[str, ...], name: str | None, paper: str, impose: bool,
-          combine: Path | None, jobs: int | None, out: Path, assets: tuple[Path, ...], one_side: bool,
-          bleed: str | None, marks: bool) -> None:
+          combine: Path | None, jobs: int | None, out: Path, scheduler: str | None, manifest: Path | None,
+          resume: bool, assets: tuple[Path, ...], one_side: bool, bleed: str | None, marks: bool) -> None:
     """Make many PDFs at once: every CONTENT.yaml in every --variant, or one copy per patient with --data.
 
     One failing item never stops the others. Exit 0 when all were written, 1 when any
     failed, 2 when nothing could start, 130 when stopped with Ctrl-C (finished PDFs are kept).
-    With -q only failures are reported.
+    With -q only failures are reported. --manifest and --resume: see the README, 'Long mailings'.
 
     \b
     Examples:
       booklet batch content/*.yaml --variant booklet --variant summary --clinic clinic.yaml
       booklet batch leaflet.yaml --data tomorrow.csv --name '{{ patient_id }}-{{ stem }}' --impose
+      booklet batch letter.yaml --data mailing.csv --scheduler tcp://10.0.0.5:8786 --out /shared/mailing \\
+          --manifest /shared/mailing.jsonl [--resume]
     """
-    from .batch import plan, run
+    from contextlib import ExitStack
+
+    from .batch import IN_FLIGHT_PER_WORKER, plan, run
     from .bleed import parse_bleed
+    from .errors import BookletError
+    from .manifest import open_manifest
     from .validate import parse_set_options
 
     say = console()
+    if scheduler is not None and jobs is not None:
+        raise BookletError.at("--jobs", "--jobs sets how many local processes to use, but --scheduler runs the "
+                              "jobs on the Dask cluster's workers", "leave out --jobs or --scheduler")
     clinic = _clinic_for(contents, clinic, no_clinic)
-    work = plan(list(contents), clinic=clinic, variants=variants, data=data, name=name, paper=paper,
-                impose=impose, combine=combine, out=out, assets=assets, bleed=parse_bleed(bleed), marks=marks,
-                one_side=one_side, values=parse_set_options(settings))
-    for note in work.notes:  # a content file skipped because it is the clinic profile (booklet/batch.py)
-        say.info(str(note))
-    show = _BatchProgress(sys.stderr.isatty() and not say.quiet, quiet=say.quiet)
-    result = run(work, jobs=jobs, on_progress=show)
-    show.finish()
-    sys.exit(_batch_report(result, work.out, quiet=say.quiet))
+    with ExitStack() as stack:
+        log = open_manifest(manifest, resume=resume)
+        if log is not None:
+            stack.enter_context(log)
+        cluster = None
+        if scheduler is not None:
+            from .cluster import connect
+
+            cluster = stack.enter_context(connect(scheduler))
+            busy = {worker: n for worker, n in cluster.threads().items() if n > 1}
+            if busy:
+                say.note(f"{len(busy)} Dask worker(s) have more than one thread; each makes one copy at a time. "
+                         "Start workers with --nthreads 1 --nworkers N to use every core")
+        work = plan(list(contents), clinic=clinic, variants=variants, data=data, name=name, paper=paper,
+                    impose=impose, combine=combine, out=out, assets=assets, bleed=parse_bleed(bleed), marks=marks,
+                    one_side=one_side, values=parse_set_options(settings), absolute_paths=cluster is not None)
+        for note in work.notes:  # a content file skipped because it is the clinic profile (booklet/batch.py)
+            say.info(str(note))
+        show = _BatchProgress(sys.stderr.isatty() and not say.quiet, quiet=say.quiet)
+        result = run(work, jobs=jobs, on_progress=show, manifest=log, resume=resume, keep_outcomes=False,
+                     executor=cluster.executor if cluster else None,
+                     in_flight=IN_FLIGHT_PER_WORKER * cluster.workers if cluster else None)
+        show.finish()
+    sys.exit(_batch_report(result, work.out, quiet=say.quiet, resumed=resume))
 
 
 class _BatchProgress:
@@ -622,10 +654,13 @@ class _BatchProgress:
         if self.live:
             left = p.seconds_left
             eta = f", {int(left) // 60}:{int(left) % 60:02d} left" if left is not None and p.done < p.total else ""
-            click.echo(f"\r\x1b[K{p.done}/{p.total} done, {p.failed} failed{eta}", err=True, nl=False)
+            skipped = f", {p.skipped} skipped" if p.skipped else ""
+            click.echo(f"\r\x1b[K{p.done}/{p.total} done, {p.failed} failed{skipped}{eta}", err=True, nl=False)
             self.drawn = True
             return
         o = p.last
+        if o.skipped:  # --resume: counted in the summary, not a line each (there may be 300,000)
+            return
         # Personalised copies are named by row, never by their file name (it may hold patient values).
         what = "failed" if not o.ok else ("done" if o.personal else f"wrote {o.output}")
         click.echo(f"[{p.done}/{p.total}] {what}: {o.label}" if o.personal or not o.ok else
@@ -636,17 +671,14 @@ class _BatchProgress:
             click.echo("", err=True)
 
 
-def _batch_report(result: Any, out: Path, *, quiet: bool = False) -> int:
+def _batch_report(result: Any, out: Path, *, quiet: bool = False, resumed: bool = False) -> int:
     """Print the summary: counts, then each failure (identical messages once); returns the exit code.
     With -q the counts only when something failed."""
-    written, failed = len(result.written), len(result.failed)
+    written, failed = result.written_count, len(result.failed)
     if not quiet or failed or result.combine_error or result.interrupted:
-        click.echo(f"{written} written, {failed} failed ({result.elapsed:.1f} s); PDFs in {out}", err=True)
-    warned: dict[str, int] = {}  # each warning once, however many copies it concerns
-    for o in result.written:
-        for w in o.warnings:
-            warned[w] = warned.get(w, 0) + 1
-    for w, count in warned.items():
+        skipped = f", {result.skipped} skipped (complete in the manifest and on disk)" if resumed else ""
+        click.echo(f"{written} written, {failed} failed{skipped} ({result.elapsed:.1f} s); PDFs in {out}", err=True)
+    for w, count in result.warnings.items():  # each warning once, however many copies it concerns
         more = f" ({count} files)" if count > 1 else ""
         console().problem(w.replace(": warning: ", f": warning{more}: ", 1) if more else w)
     seen: dict[str, list[str]] = {}
@@ -656,12 +688,12 @@ def _batch_report(result: Any, out: Path, *, quiet: bool = False) -> int:
         more = f" (and {len(labels) - 1} more with the same error)" if len(labels) > 1 else ""
         console().problem(f"failed: {labels[0]}{more}\n  " + error.replace("\n", "\n  "))
     if result.combined is not None and not quiet:
-        pdfs = sum(1 for o in result.written if o.output is not None and o.output.suffix == ".pdf")  # not web pages
+        pdfs = result.combined_count
         click.echo(f"combined {pdfs} cop{'ies' if pdfs != 1 else 'y'} into {result.combined}", err=True)
     if result.combine_error:
         click.echo(f"not combined: {result.combine_error}", err=True)
     if result.interrupted:
-        click.echo(f"interrupted: {len(result.outcomes)} of {result.total} items done, {result.not_run} not made; "
+        click.echo(f"interrupted: {result.done} of {result.total} items done, {result.not_run} not made; "
                    "every PDF written is complete", err=True)
         return 130
     return 1 if failed or result.combine_error else 0

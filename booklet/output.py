@@ -11,13 +11,16 @@ from pathlib import Path
 from booklet.errors import BookletError
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, fsync: bool = True) -> None:
     """Write `data` to `path` via a temporary file in the same folder and os.replace.
 
     Readers see either the old file or the complete new one, never a partial
     write. On any failure the temporary file is removed and the old file is
     left as it was. A new file gets the usual permissions (0666 less the
-    umask); a replaced file keeps its permissions.
+    umask); a replaced file keeps its permissions. With `fsync` (the default)
+    the data and the rename are on disk before this returns; without it a
+    power cut may still lose the file (a batch with a manifest checks that
+    instead, see booklet/manifest.py).
     """
     path = Path(path)
     if path.is_dir():
@@ -46,8 +49,9 @@ def write_atomic(path: Path, data: bytes) -> None:
             if hasattr(os, "fchmod"):
                 os.fchmod(f.fileno(), mode)
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if fsync:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -59,7 +63,8 @@ def write_atomic(path: Path, data: bytes) -> None:
             raise BookletError.at(path, f"cannot write the output: {exc.strerror or exc}",
                                   "check the disk and the path") from None
         raise
-    _fsync_dir(parent)
+    if fsync:
+        _fsync_dir(parent)
 
 
 def _umask() -> int:

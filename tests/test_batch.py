@@ -6,6 +6,8 @@ import csv
 import datetime as dt
 import io
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pdfplumber
@@ -410,3 +412,53 @@ def test_what_build_would_warn_about_is_said_once_for_the_whole_batch(write_yaml
     assert expired == [f"{content}:5:12: warning (2 files): the review date 2020-01-31 has passed "
                        f"({(dt.date.today() - dt.date(2020, 1, 31)).days} days ago)"]
     assert sum("no layout words in 'nl'" in line for line in err.splitlines()) == 1
+
+
+# -- long mailings: the CSV streamed, a few jobs in flight ---------------------------------
+class CountingExecutor(ThreadPoolExecutor):
+    """Threads that count how many submitted jobs are unfinished at once."""
+
+    def __init__(self) -> None:
+        super().__init__(2)
+        self.lock = threading.Lock()
+        self.unfinished = self.most = 0
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with self.lock:
+            self.unfinished += 1
+            self.most = max(self.most, self.unfinished)
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _future) -> None:  # type: ignore[no-untyped-def]
+        with self.lock:
+            self.unfinished -= 1
+
+
+def test_run_keeps_only_a_few_jobs_in_flight(write_yaml, tmp_path):
+    content = write_yaml(PERSONAL, "appointment.yaml")
+    data = write_csv(tmp_path / "p.csv", [["patient_id", "patient_name"]] + [[f"P{i}", f"Zoë {i}"] for i in range(30)])
+    work = batch.plan([content], data=data, out=tmp_path / "out")
+    with CountingExecutor() as pool:
+        result = batch.run(work, executor=pool, in_flight=4, keep_outcomes=False)
+    assert (result.written_count, result.done, result.failed, result.outcomes) == (30, 30, (), ())
+    assert 1 < pool.most <= 4
+    assert len(files(tmp_path / "out")) == 30
+
+
+def test_a_bad_line_far_down_a_long_csv_stops_the_batch_before_anything_starts(write_yaml, run_cli, tmp_path):
+    content = write_yaml(PERSONAL, "appointment.yaml")
+    rows = [f"P{i:05d},Patient number {i} with a longer name".encode() for i in range(1, 3001)]  # 130 KB
+    rows[2400 - 2] = b"P02399,Zo\xeb Latin-1"  # line 2400
+    data = tmp_path / "p.csv"
+    data.write_bytes(b"patient_id,patient_name\n" + b"\n".join(rows) + b"\n")
+    code, _, err = run_cli("batch", content, "--data", data, "--out", tmp_path / "out")
+    assert code == 2
+    assert err.startswith(f"{data}:2400: error: the file is not UTF-8 text\n")
+    rows[2400 - 2] = b'P02399,"Zo\xc3\xab" Nu\xc3\xb1ez'  # a quote that does not close the cell
+    data.write_bytes(b"patient_id,patient_name\n" + b"\n".join(rows) + b"\n")
+    code, _, err = run_cli("batch", content, "--data", data, "--out", tmp_path / "out")
+    assert code == 2
+    assert err.startswith(f"{data}:2400: error: the CSV cannot be read (")
+    assert not (tmp_path / "out").exists()
