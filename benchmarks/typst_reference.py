@@ -1,13 +1,14 @@
-"""A visual reference for the Chinese, Japanese and Korean handouts: the same text set by Typst (PyPI `typst`),
-in the same fonts (the faces booklet makes from the `cjk` extra, and DejaVu Sans for Latin), on booklet's A5
-page with its margins and 12 pt body at 1.3 leading, so that line breaks can be compared line by line.
+"""A visual reference for the community-language handouts (issue #13): the same text set by Typst (PyPI
+`typst`), in the same fonts (booklet's Noto faces, the faces booklet makes from the `cjk` extra, DejaVu Sans for
+Latin), on booklet's A5 page with its margins and 12 pt body, right to left where the language is, so that
+shaping, word order, phone numbers and line breaks can be compared line by line.
 
     python -m venv /tmp/typst-env && /tmp/typst-env/bin/pip install typst
-    python benchmarks/typst_cjk.py --typst-python /tmp/typst-env/bin/python OUT_FOLDER
+    python benchmarks/typst_reference.py --typst-python /tmp/typst-env/bin/python OUT_FOLDER [LANG ...]
 
-writes OUT_FOLDER/LANG-typst.pdf and OUT_FOLDER/LANG-booklet.pdf for zh-Hans, zh-Hant, ja and ko (booklet's
-built from tests/data/cjk/LANG.yaml with the Riverside clinic). Typst is not one of booklet's dependencies: it
-runs in its own environment.
+writes OUT_FOLDER/LANG-typst.pdf and OUT_FOLDER/LANG-booklet.pdf for ar, ur, fa, he, bn, hi, pa, gu, ta,
+zh-Hans, zh-Hant, ja and ko (booklet's built from tests/data/{rtl,indic,cjk}/LANG.yaml with the Riverside
+clinic). Typst is not one of booklet's dependencies: it runs in its own environment.
 """
 
 from __future__ import annotations
@@ -20,8 +21,22 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-LANGUAGES = {"zh-Hans": ("zh", "CN", "SC"), "zh-Hant": ("zh", "TW", "TC"), "ja": ("ja", None, "JP"),
-             "ko": ("ko", None, "KR")}
+#: language: (folder in tests/data, Typst's lang, region, the script's font family, CJK face or None, right to left)
+LANGUAGES = {
+    "ar": ("rtl", "ar", None, "Noto Naskh Arabic", None, True),
+    "ur": ("rtl", "ur", None, "Noto Naskh Arabic", None, True),
+    "fa": ("rtl", "fa", None, "Noto Naskh Arabic", None, True),
+    "he": ("rtl", "he", None, "Noto Sans Hebrew", None, True),
+    "bn": ("indic", "bn", None, "Noto Sans Bengali", None, False),
+    "hi": ("indic", "hi", None, "Noto Sans Devanagari", None, False),
+    "pa": ("indic", "pa", None, "Noto Sans Gurmukhi", None, False),
+    "gu": ("indic", "gu", None, "Noto Sans Gujarati", None, False),
+    "ta": ("indic", "ta", None, "Noto Sans Tamil", None, False),
+    "zh-Hans": ("cjk", "zh", "CN", "Noto Sans SC", "SC", False),
+    "zh-Hant": ("cjk", "zh", "TW", "Noto Sans TC", "TC", False),
+    "ja": ("cjk", "ja", None, "Noto Sans JP", "JP", False),
+    "ko": ("cjk", "ko", None, "Noto Sans KR", "KR", False),
+}
 
 
 def _s(text: str) -> str:
@@ -32,10 +47,10 @@ def _s(text: str) -> str:
 
 
 def typst_source(language: str) -> str:
-    d = yaml.safe_load((ROOT / "tests" / "data" / "cjk" / f"{language}.yaml").read_text(encoding="utf-8"))
-    lang, region, face = LANGUAGES[language]
-    family = {"SC": "Noto Sans SC", "TC": "Noto Sans TC", "JP": "Noto Sans JP", "KR": "Noto Sans KR"}[face]
+    folder, lang, region, family, _, rtl = LANGUAGES[language]
+    d = yaml.safe_load((ROOT / "tests" / "data" / folder / f"{language}.yaml").read_text(encoding="utf-8"))
     region_arg = f', region: "{region}"' if region else ""
+    region_arg += ", dir: rtl" if rtl else ""
     lines = [
         '#set page(width: 148mm, height: 210mm, margin: (top: 13mm, bottom: 17mm, inside: 13mm, outside: 12mm))',
         f'#set text(font: ("DejaVu Sans", "{family}"), size: 12pt, lang: "{lang}"{region_arg})',
@@ -71,6 +86,7 @@ def typst_source(language: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
+    parser.add_argument("languages", nargs="*", default=list(LANGUAGES), help="default: all of them")
     parser.add_argument("--typst-python", default="python3", help="a Python with the `typst` package")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -78,10 +94,11 @@ def main() -> None:
     from booklet.fonts import FONT_DIR
 
     clinic = ROOT / "content" / "clinics" / "riverside" / "clinic.yaml"
-    for language, (_, _, face) in LANGUAGES.items():
-        folder = args.out / f"fonts-{face}"  # only this language's faces: Typst must not pick another's Han
+    for language in args.languages:
+        data, _, _, _, face, _ = LANGUAGES[language]
+        folder = args.out / f"fonts-{face or 'none'}"  # this language's CJK faces only: not another's Han
         folder.mkdir(exist_ok=True)
-        for bold in (False, True):
+        for bold in (False, True) if face else ():
             path = Path(cjk.font_file(face, bold))
             (folder / path.name).unlink(missing_ok=True)
             (folder / path.name).symlink_to(path)
@@ -91,7 +108,7 @@ def main() -> None:
         subprocess.run([args.typst_python, "-c", "import sys, typst; typst.compile(sys.argv[1], output=sys.argv[2], "
                         "font_paths=sys.argv[3:])", str(source), str(target), str(folder), str(FONT_DIR)],
                        check=True)
-        handout, loaded = api.load(ROOT / "tests" / "data" / "cjk" / f"{language}.yaml", clinic)
+        handout, loaded = api.load(ROOT / "tests" / "data" / data / f"{language}.yaml", clinic)
         (args.out / f"{language}-booklet.pdf").write_bytes(api.render_prepared(api.prepare(handout, loaded)).pdf)
         print(target)
 
