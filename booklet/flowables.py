@@ -19,6 +19,7 @@ from reportlab.platypus import Paragraph as _Paragraph
 from reportlab.rl_config import _FUZZ
 
 from .errors import BookletError, Loc
+from .fonts import house_faces
 from .rl_internals import WORD_BEFORE_SPACE, WORD_LAST_PIECE, WORD_PIECE, WRAP_STATE, memoise_string_widths
 from .scripts import needs_shaping
 from .theme import LEFT_TO_RIGHT, Direction
@@ -430,9 +431,10 @@ def paragraph(markup: str, style: Any, language: str = "",
         from .shaping import runs_from_markup
 
         runs = _in_style_face(runs_from_markup(markup), style.fontName)
+        house = house_faces(style.fontName)
         if on_draw is None:
-            return ShapedParagraph(runs, style, rtl, language=language)
-        shaped = MarkedShapedParagraph(runs, style, rtl, language=language)
+            return ShapedParagraph(runs, style, rtl, language=language, house=house)
+        shaped = MarkedShapedParagraph(runs, style, rtl, language=language, house=house)
         shaped.on_draw = on_draw
         return shaped
     if on_draw is None:
@@ -461,8 +463,8 @@ def text_width(text: str, font_name: str, size: float, bold: bool = False, langu
     if needs_shaping(text):
         from .shaping import Run, shape
 
-        return max((line.width for line in shape([Run(text, bold, False)], False, language).lines(1e9, size)),
-                   default=0.0)
+        shaped = shape([Run(text, bold, False)], False, language, house_faces(font_name))
+        return max((line.width for line in shaped.lines(1e9, size)), default=0.0)
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     return stringWidth(text, font_name, size)

@@ -43,12 +43,21 @@ def _register(path: Path) -> str:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
+    digest = ""
     if path.parent == FONT_DIR:
         name = path.stem  # stable across installs, so output bytes are too
     else:
-        name = "F" + hashlib.sha1(path.read_bytes()).hexdigest()[:8] + "-" + path.stem
+        digest = hashlib.sha1(path.read_bytes()).hexdigest()[:8]
+        name = "F" + digest + "-" + path.stem
     try:
-        pdfmetrics.registerFont(_precomputed(name, path) or TTFont(name, str(path)))
+        font = _precomputed(name, path) or TTFont(name, str(path))
+        if digest:
+            # ReportLab gives a font whose PostScript name it has seen before the first such font's face (its
+            # glyphs and widths): two house fonts named alike (a clinic's new version of its font, or one
+            # shipped font's name) would be drawn and checked with the other's. The file's digest makes the
+            # name its own (and it is the subset's base font name in the PDF).
+            font.face.name = font.face.name + b"-" + digest.encode("ascii")
+        pdfmetrics.registerFont(font)
     except (TTFError, OSError, ValueError) as exc:
         raise BookletError.at(str(path), f"the font cannot be used ({exc})",
                               "name a TrueType (.ttf) font file that allows embedding") from None
@@ -202,7 +211,27 @@ def font_set(files: FontFiles = BUILT_IN) -> FontSet:
     addMapping(family, 0, 1, italic)
     addMapping(family, 1, 1, bold_italic)
     label = "DejaVu Sans" if files == BUILT_IN else files.regular.name
+    if files != BUILT_IN:
+        _HOUSE[family.lower()] = (str(files.regular), str(files.bold), str(files.italic or files.regular),
+                                  str(files.bold_italic or files.bold))
     return FontSet(family, regular, bold, italic, bold_italic, label)
+
+
+#: A clinic's house font family (its ReportLab name, in lower case as ReportLab's font mapping keeps it) -> its
+#: files: regular, bold, italic, bold italic.
+_HOUSE: dict[str, tuple[str, str, str, str]] = {}
+
+
+def house_faces(font_name: str) -> tuple[str, str, str, str] | None:
+    """The files of the clinic's house family a style's font belongs to (any of its faces), None for the shipped
+    DejaVu Sans: the shaping stage draws the characters the house faces have in them (booklet.shaping)."""
+    from reportlab.lib.fonts import ps2tt
+
+    try:
+        family = ps2tt(font_name)[0]
+    except ValueError:
+        return None
+    return _HOUSE.get(family)
 
 
 if __name__ == "__main__":  # python -m booklet.fonts: refresh the metrics of the shipped fonts

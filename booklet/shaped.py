@@ -28,7 +28,7 @@ from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.platypus import Flowable
 
 from . import rl_internals as rl
-from .shaping import Line, Piece, Run, Shaped, is_rtl, shape
+from .shaping import House, Line, Piece, Run, Shaped, is_rtl, shape
 
 
 def _fmt(v: float) -> str:
@@ -56,11 +56,12 @@ class ShapedParagraph(Flowable):
 
     def __init__(self, runs: Sequence[Run], style: Any, rtl: bool | None = None, language: str = "",
                  _shaped: Shaped | None = None, _start: int = 0, _first: bool = True, _last: bool = True,
-                 _stop: int | None = None) -> None:
+                 _stop: int | None = None, house: House | None = None) -> None:
         super().__init__()
         self.runs = tuple(runs)
         self.style = style
         self.language = language
+        self.house = house  # the clinic's house faces, which draw what they have (booklet.shaping._fonts)
         self.rtl = is_rtl("".join(r.text for r in self.runs)) if rtl is None else rtl
         self.given = rtl is not None  # the direction was given (the page's): the alignment is the style's
         self._shaped = _shaped
@@ -73,7 +74,7 @@ class ShapedParagraph(Flowable):
     @property
     def shaped(self) -> Shaped:
         if self._shaped is None:
-            self._shaped = shape(self.runs, self.rtl, self.language)
+            self._shaped = shape(self.runs, self.rtl, self.language, self.house)
         return self._shaped
 
     @property
@@ -109,7 +110,8 @@ class ShapedParagraph(Flowable):
         return [first, rest]
 
     def _part(self, start: int, first: bool, last: bool, stop: int | None) -> ShapedParagraph:
-        part = ShapedParagraph(self.runs, self.style, self.rtl, self.language, self.shaped, start, first, last, stop)
+        part = ShapedParagraph(self.runs, self.style, self.rtl, self.language, self.shaped, start, first, last, stop,
+                               self.house)
         part.given = self.given
         return part
 
@@ -160,7 +162,7 @@ class MarkedShapedParagraph(ShapedParagraph):
         part = super()._part(start, first, last, stop)
         if first:
             marked = MarkedShapedParagraph(part.runs, part.style, part.rtl, part.language, part.shaped, start,
-                                           first, last, stop)
+                                           first, last, stop, self.house)
             marked.on_draw, marked.given = self.on_draw, self.given
             return marked
         return part

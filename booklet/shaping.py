@@ -172,20 +172,31 @@ def _cjk_font(ch: str, script: Script, bold: bool, language: str) -> str:
     return cjk.font_file(cjk.face_with(ch, face), bold)
 
 
-def _fonts(text: str, styles: Sequence[tuple[bool, bool]], language: str = "") -> list[str]:
-    """The font of each character: its script's, the Latin face, or (common characters) a neighbour's."""
+def _fonts(text: str, styles: Sequence[tuple[bool, bool]], language: str = "", house: House | None = None,
+           ) -> list[str]:
+    """The font of each character: its script's, the Latin face, or (common characters) a neighbour's.
+
+    A clinic's house faces (`house`) win where they cover the text: a Latin letter or digit they have is drawn
+    in them (as the rest of the leaflet's Latin text is), and so is a script whose every letter in the paragraph
+    they have (all or nothing per script, so that a word is never shaped in two fonts)."""
     n = len(text)
+    latin = LATIN if house is None else dict(zip(_STYLES, house, strict=True))
+    covered = _covered_scripts(text, house)
     fonts: list[str | None] = [None] * n
     for i, ch in enumerate(text):
         script = script_of(ch)
         bold, italic = styles[i]
-        if script is not None and script.cjk_face:  # ideographic punctuation too: its place in the em differs
+        if script is not None and script.cjk_face and script not in covered:  # ideographic punctuation too
             fonts[i] = _cjk_font(ch, script, bold, language)
             continue
         if _is_common(ch):
             continue
-        if script is not None and script.fonts is not None:
+        if script is not None and script in covered:
+            fonts[i] = latin[bold, italic]
+        elif script is not None and script.fonts is not None:
             fonts[i] = script.fonts[1 if bold else 0]
+        elif latin is not LATIN and _has(latin[bold, italic], ord(ch)):
+            fonts[i] = latin[bold, italic]
         else:
             fonts[i] = LATIN[bold, italic]
     following: list[str | None] = [None] * n  # the font of the next character that has one of its own
@@ -199,8 +210,8 @@ def _fonts(text: str, styles: Sequence[tuple[bool, bool]], language: str = "") -
             before = out[i - 1] if i else None
             after = following[i]
             cp = ord(ch)
-            own = LATIN[bold, italic]
-            if before is not None and _same_style(before, styles[i - 1], styles[i]) and _has(before, cp):
+            own = latin[bold, italic] if _has(latin[bold, italic], cp) else LATIN[bold, italic]
+            if before is not None and _same_style(before, styles[i - 1], styles[i], latin) and _has(before, cp):
                 font = before
             elif after is not None and _has(after, cp):
                 font = after
@@ -210,8 +221,28 @@ def _fonts(text: str, styles: Sequence[tuple[bool, bool]], language: str = "") -
     return out
 
 
-def _same_style(font: str, style_before: tuple[bool, bool], style: tuple[bool, bool]) -> bool:
-    return style_before == style or font not in LATIN.values()
+def _same_style(font: str, style_before: tuple[bool, bool], style: tuple[bool, bool],
+                latin: dict[tuple[bool, bool], str]) -> bool:
+    return style_before == style or (font not in LATIN.values() and font not in latin.values())
+
+
+#: The order of a House's faces.
+_STYLES = ((False, False), (True, False), (False, True), (True, True))
+#: A clinic's house faces: files of its regular, bold, italic and bold italic (booklet.fonts.house_faces).
+House = tuple[str, str, str, str]
+
+
+def _covered_scripts(text: str, house: House | None) -> frozenset[Script]:
+    """The scripts of the paragraph whose every character the house faces (regular and bold) have."""
+    if house is None:
+        return frozenset()
+    by_script: dict[Script, set[int]] = {}
+    for ch in text:
+        script = script_of(ch)
+        if script is not None and not _is_common(ch):
+            by_script.setdefault(script, set()).add(ord(ch))
+    return frozenset(script for script, cps in by_script.items()
+                     if all(_has(house[0], cp) and _has(house[1], cp) for cp in cps))
 
 
 def _levels(text: str, rtl: bool, isolated: list[tuple[int, int]]) -> list[int]:
@@ -423,20 +454,21 @@ def _normalise(runs: Sequence[Run]) -> tuple[str, list[tuple[bool, bool]]]:
     return "".join(parts), styles
 
 
-def shape(runs: Sequence[Run], rtl: bool = False, language: str = "") -> Shaped:
-    """Itemise, bidi-level and shape a paragraph (normalised to NFC); see the module's description."""
-    return _shape_cached(tuple(runs), rtl, language)
+def shape(runs: Sequence[Run], rtl: bool = False, language: str = "", house: House | None = None) -> Shaped:
+    """Itemise, bidi-level and shape a paragraph (normalised to NFC); see the module's description. `house`: the
+    clinic's house faces (regular, bold, italic, bold italic files), which draw what they have (`_fonts`)."""
+    return _shape_cached(tuple(runs), rtl, language, house)
 
 
 @lru_cache(maxsize=1024)
-def _shape_cached(runs: tuple[Run, ...], rtl: bool, language: str) -> Shaped:
+def _shape_cached(runs: tuple[Run, ...], rtl: bool, language: str, house: House | None = None) -> Shaped:
     text, styles = _normalise(runs)
     isolated = [m.span() for m in NUMBER_GROUPS.finditer(text)]
     keep = [False] * len(text)
     for s, e in isolated:
         for i in range(s, e - 1):
             keep[i] = True
-    fonts = _fonts(text, styles, language)
+    fonts = _fonts(text, styles, language, house)
     levels = _levels(text, rtl, isolated)
     items = _items(text, fonts, levels)
     codepoints = [ord(c) for c in text]
