@@ -211,12 +211,15 @@ def _fonts(text: str, styles: Sequence[tuple[bool, bool]], language: str = "", h
             after = following[i]
             cp = ord(ch)
             own = latin[bold, italic] if _has(latin[bold, italic], cp) else LATIN[bold, italic]
+            script = script_of(ch)
             if before is not None and _same_style(before, styles[i - 1], styles[i], latin) and _has(before, cp):
                 font = before
             elif after is not None and _has(after, cp):
                 font = after
-            else:  # the Latin face in the character's own style (a full stop after a bold word is not bold)
-                font = own
+            elif _has(own, cp) or script is None or script.fonts is None:
+                font = own  # the Latin face in the character's own style (a full stop after a bold word is not bold)
+            else:  # a script's mark or sign that its neighbours' fonts lack (a vowel sign after a digit)
+                font = script.fonts[1 if bold else 0]
         out.append(font)
     return out
 
@@ -316,6 +319,9 @@ def _shape(item: _Item, codepoints: list[int], language: str) -> None:
         buf.script = item.tag
     if language:
         buf.language = language
+    # A mark with nothing to sit on (an authoring slip) is drawn alone: HarfBuzz's dotted circle would be ink
+    # that is not in the text (and a character in the text layer that the author never wrote).
+    buf.flags = hb.BufferFlags.DO_NOT_INSERT_DOTTED_CIRCLE
     hb.shape(font, buf, {})
     for info, pos in zip(buf.glyph_infos, buf.glyph_positions, strict=True):
         cluster = info.cluster + base
