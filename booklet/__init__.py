@@ -53,3 +53,86 @@ class _Package(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _Package
+
+
+#: Modules ReportLab imports when it is imported, whatever a document needs: HarfBuzz (for text it shapes
+#: itself; booklet's shaping stage imports it when a paragraph needs it) and pyphen (for hyphenation, which
+#: a layout turns on with `hyphenate: true`). Loaded on first use instead (importing the two takes about
+#: 40 ms of CPU here).
+DEFERRED_IMPORTS = ("uharfbuzz", "pyphen")
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for an installed module until something uses it, then becomes it (its namespace copied in).
+
+    importlib's LazyLoader cannot do this: an `import` statement reads the module's `__spec__`, which loads
+    it, and ReportLab imports both modules with `import` statements."""
+
+    def __getattr__(self, attr: str) -> Any:
+        name = self.__name__
+        if sys.modules.get(name) is self:
+            del sys.modules[name]
+        try:
+            module = importlib.import_module(name)
+        except BaseException:
+            sys.modules.setdefault(name, self)
+            raise
+        self.__dict__.update(module.__dict__)
+        return getattr(module, attr)
+
+
+def _defer_imports(names: tuple[str, ...]) -> None:
+    """`import NAME` gives a `_Deferred` for each of `names` that is installed and not imported yet."""
+    import importlib.util
+
+    for name in names:
+        if name in sys.modules:
+            continue
+        spec = importlib.util.find_spec(name)
+        if spec is not None:
+            module = sys.modules[name] = _Deferred(name)
+            module.__spec__ = spec
+
+
+_defer_imports(DEFERRED_IMPORTS)
+
+
+#: ReportLab 5.1's `reportlab.platypus.paragraph.uri_pat`, a web address pattern compiled when that module is
+#: imported: its case-insensitive classes over most of Unicode take `re` about 30 ms of CPU to compile here (a
+#: fifth of importing ReportLab's paragraphs), for a pattern ReportLab uses only to hyphenate a long web address.
+_RL_URI_PATTERN = (
+    '(^(?:[a-z0-9\\.\\-\\+]*)://)(?:\\S+(?::\\S*)?@)?(?:(?:25[0-5]|2[0-4]\\d|[0-1]?\\d?\\d)(?:\\.(?:25[0-5]|2[0-4]\\d|[0-1]?\\d?\\d)){3}|\\[[0-9a-f:\\.]+\\]|([a-z\xa1-\uffff0-9](?:[a-z\xa1-\uffff0-9-]{0,61}[a-z\xa1-\uffff0-9])?(?:\\.(?!-)[a-z\xa1-\uffff0-9-]{1,63}(?<!-))*\\.(?!-)(?:[a-z\xa1-\uffff-]{2,63}|xn--[a-z0-9]{1,59})(?<!-)\\.?|localhost))(?::\\d{2,5})?(?:[/?#][^\\s]*)?\\Z'
+)
+
+
+class _LazyPattern:
+    """A regular expression compiled when first used (as `re.compile` would have made it)."""
+
+    def __init__(self, key: tuple[type, str, int]) -> None:
+        self._key = key
+        self._compiled: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._compiled is None:
+            import re
+
+            cache = getattr(re, "_cache", None)
+            if isinstance(cache, dict) and cache.get(self._key) is self:
+                del cache[self._key]
+            self._compiled = re.compile(self._key[1], self._key[2])
+        return getattr(self._compiled, name)
+
+
+def _defer_pattern(pattern: str, flags: int) -> None:
+    """Make `re.compile(pattern, flags)` give a `_LazyPattern` (through `re`'s own cache of compiled patterns;
+    where that cache is not a dict, as in some future Python, the pattern is compiled as usual)."""
+    import re
+
+    cache = getattr(re, "_cache", None)
+    key = (str, pattern, flags)
+    if isinstance(cache, dict) and key not in cache:
+        cache[key] = _LazyPattern(key)
+
+
+if "reportlab.platypus.paragraph" not in sys.modules:
+    _defer_pattern(_RL_URI_PATTERN, 2)  # re.IGNORECASE

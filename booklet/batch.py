@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import hashlib
 import itertools
 import multiprocessing
@@ -829,6 +830,16 @@ def _context():  # type: ignore[no-untyped-def]
 def _worker_start() -> None:
     # Ctrl-C is the parent's to handle: a worker finishes the item it has (so its PDF is whole).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # What every job needs and keeps for the worker's life (the modules of a build, the shipped fonts, what the
+    # parent had when it forked) is made now, then frozen out of the collector's sight: a full collection then
+    # walks only what documents made, and the collector never writes to the pages shared with the parent.
+    # The thresholds stay Python's own between documents (booklet.render raises them only during one: kept
+    # high for a worker's whole life, memory grew threefold).
+    from . import compose_booklet, compose_summary  # noqa: F401 - imported to be frozen with the rest
+    from .fonts import font_set
+
+    font_set()
+    gc.freeze()
 
 
 def _outcome_of(future: Future[Outcome], job: Job) -> Outcome:

@@ -313,8 +313,9 @@ class Question(Flowable):
 @lru_cache(maxsize=256)
 def qr_runs(data: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
     """The QR matrix for `data` as horizontal runs (row, first column, length) of dark modules."""
-    from reportlab.graphics.barcode import qrencoder
+    from .rl_internals import qr_encoder
 
+    qrencoder = qr_encoder()
     code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
     code.addData(data)
     code.make()

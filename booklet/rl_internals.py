@@ -17,6 +17,8 @@ Public API used elsewhere (not listed as internals): `Canvas.addLiteral`,
 from __future__ import annotations
 
 import io
+import itertools
+import operator
 from typing import Any
 
 import reportlab
@@ -287,11 +289,18 @@ def ttfont_from_metrics(name: str, path: str, data: bytes, scalars: dict[str, An
             setattr(face, key, first)
         elif key == "hmetrics":
             advances, sides, ints = first, next(items).tolist(), next(items).tolist()
-            setattr(face, key, [(int(a) if i else a, b) for a, b, i in zip(advances, sides, ints, strict=False)])
+            # Advances are integers but for a few (kept as stored): converted in one pass in C, then those few.
+            whole: list[Any] = list(map(int, advances))
+            for i in itertools.compress(range(len(ints)), map(operator.not_, ints)):
+                whole[i] = advances[i]
+            setattr(face, key, list(zip(whole, sides, strict=False)))
         elif key == "glyphToChar":
-            glyphs: dict[int, list[int]] = {}
-            for glyph, char in zip(first, next(items).tolist(), strict=False):
-                glyphs.setdefault(glyph, []).append(char)
+            chars = next(items).tolist()
+            glyphs: dict[int, list[int]] = dict(zip(first, [[char] for char in chars], strict=False))
+            if len(glyphs) < len(first):  # a glyph that draws several characters: their lists in order
+                glyphs = {}
+                for glyph, char in zip(first, chars, strict=False):
+                    glyphs.setdefault(glyph, []).append(char)
             setattr(face, key, glyphs)
         else:
             setattr(face, key, dict(zip(first, next(items).tolist(), strict=False)))
@@ -379,6 +388,34 @@ def memoise_string_widths() -> None:
         paragraph.stringWidth = lru_cache(maxsize=WIDTH_MEMO_SIZE)(pdfmetrics.stringWidth)
 
 
+# -- QR codes (booklet.flowables.QrCode) --------------------------------------------------
+def qr_encoder() -> Any:
+    """`reportlab.graphics.barcode.qrencoder`, ReportLab's QR encoder, loaded from its file on its own.
+
+    Importing it the usual way runs its package's `__init__`, which imports every barcode widget and
+    ReportLab's graphics library (shapes, widgets, a Data Matrix encoder): most of the cost of a first QR
+    code. The encoder itself imports only `re` and `itertools`.
+    """
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    name = "reportlab.graphics.barcode.qrencoder"
+    module = sys.modules.get(name) or _QR_ENCODER.get(name)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(
+            name, Path(reportlab.__file__).parent / "graphics" / "barcode" / "qrencoder.py")
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _QR_ENCODER[name] = module
+    return module
+
+
+_QR_ENCODER: dict[str, Any] = {}
+
+
 # -- shaped text (booklet.shaped) -------------------------------------------------------
 def glyph_chars(font: Any) -> dict[int, list[int]]:
     """`TTFontFace.glyphToChar`: glyph id -> the character codes that draw it (the font's cmap, inverted)."""
@@ -397,3 +434,103 @@ def add_glyph_code(font: Any, code: int, glyph: int, width: float) -> None:
     face.charToGlyph[code] = glyph
     face.glyphToChar.setdefault(glyph, []).append(code)
     face.charWidths[code] = width
+
+
+# -- per-process memos (booklet.memos) ----------------------------------------------------
+#: The hooks below only ever return what ReportLab itself would compute from the same bytes; a memo is
+#: anything with `get(key)` and `put(key, value, size)` (booklet.memos.BoundedMemo).
+_MEMOISED: set[str] = set()
+
+
+class _MemoZlib:
+    """What `pdfdoc` sees as its `zlib` module: `compress(data)` of large data through a memo, the rest zlib's.
+
+    `pdfdoc` compresses with `zlib.compress(data)` in two places: every stream with a /FlateDecode
+    filter (`PDFStreamFilterZCompress.encode`: page contents, font programs, ToUnicode maps, forms) and
+    a picture's pixels (`PDFImageXObject.loadImageFromSRC`). zlib gives the same bytes for the same input.
+    """
+
+    def __init__(self, memo: Any, min_size: int) -> None:
+        import zlib
+
+        self._zlib = zlib
+        self._memo = memo
+        self._min_size = min_size
+
+    def compress(self, data: Any, *args: Any, **kwargs: Any) -> bytes:
+        if args or kwargs or type(data) is not bytes or len(data) < self._min_size:
+            return self._zlib.compress(data, *args, **kwargs)
+        hit = self._memo.get(data)
+        if hit is None:
+            hit = self._memo.put(data, self._zlib.compress(data), len(data) * 2)
+        return hit
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._zlib, name)
+
+
+def memoise_compression(memo: Any, min_size: int) -> None:
+    """`pdfdoc.zlib` (the module `pdfdoc` compresses with) replaced by a `_MemoZlib`."""
+    if "compression" not in _MEMOISED:
+        pdfdoc.zlib = _MemoZlib(memo, min_size)  # type: ignore[assignment]
+        _MEMOISED.add("compression")
+
+
+def memoise_decoded_pictures(memo: Any) -> None:
+    """`ImageReader.getRGBData` (decodes the picture: `Canvas.drawImage` names a picture by a digest of its
+    pixels and `PDFImageXObject` compresses them, in every document) through a memo keyed by the encoded
+    bytes the reader read (`ImageReader.fp`, a BytesIO holding the file or the bytes booklet gave it).
+    Readers made from a Pillow image (which may have been changed since it was read) are left alone, and
+    only pictures without an alpha channel are remembered (`_dataA`, a second reader, is then None):
+    booklet flattens every picture onto white before it reaches ReportLab."""
+    from reportlab.lib.utils import ImageReader, _isPILImage
+
+    if "pictures" in _MEMOISED:
+        return
+    init, decode = ImageReader.__init__, ImageReader.getRGBData
+
+    def __init__(self: Any, fileName: Any, ident: Any = None) -> None:  # noqa: N807 - the method it replaces
+        init(self, fileName, ident)
+        if not isinstance(fileName, ImageReader):  # (a reader made from a reader shares its __dict__)
+            self._booklet_read = not _isPILImage(fileName)
+
+    def getRGBData(self: Any) -> Any:
+        fp = self.__dict__.get("fp")
+        if self._data is not None or not self.__dict__.get("_booklet_read") or not isinstance(fp, io.BytesIO):
+            return decode(self)
+        key = fp.getvalue()
+        hit = memo.get(key)
+        if hit is not None:
+            self.mode, self._data = hit
+            self._dataA = None
+            return self._data
+        data = decode(self)
+        if self._dataA is None:
+            memo.put(key, (self.mode, data), len(key) + len(data))
+        return data
+
+    ImageReader.__init__ = __init__
+    ImageReader.getRGBData = getRGBData
+    _MEMOISED.add("pictures")
+
+
+def memoise_subsets(memo: Any) -> None:
+    """`TTFontFile.makeSubset(subset)` (the font program of one subset, cut again for every document) through a
+    memo keyed by the face and the subset's characters in code order. Its result depends on those alone: the
+    private-use codes `booklet.fonts.glyph_code` adds to a face always draw the same glyph."""
+    from reportlab.pdfbase.ttfonts import TTFontFile
+
+    if "subsets" in _MEMOISED:
+        return
+    make = TTFontFile.makeSubset
+
+    def makeSubset(self: Any, subset: Any) -> bytes:
+        key = (self, tuple(subset))
+        hit = memo.get(key)
+        if hit is None:
+            made = make(self, subset)
+            hit = memo.put(key, made, len(made))
+        return hit
+
+    TTFontFile.makeSubset = makeSubset
+    _MEMOISED.add("subsets")

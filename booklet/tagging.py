@@ -34,7 +34,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape, unescape
 
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString
 from reportlab.pdfgen.canvas import Canvas
@@ -44,6 +43,7 @@ from reportlab.platypus.flowables import UseUpSpace
 
 from . import rl_internals as rl
 from .flowables import QrCode
+from .text import escape, unescape
 
 #: PDF 1.7 (ISO 32000-1): /Tabs needs 1.5; PDF/UA-1 is built on 1.7.
 PDF_VERSION = (1, 7)
@@ -633,6 +633,32 @@ class TaggingCanvas(Canvas):
 
 
 # -- flowables ---------------------------------------------------------------------
+#: A Tagged wrapper's own attributes (everything else is the wrapped flowable's).
+_OWN = frozenset({"_flowable", "_tag", "width", "height", "keepWithNext"})
+_FIND_SPLIT = rl.FIND_SPLIT
+
+
+class _Inner:
+    """A Tagged wrapper's attribute that is the wrapped flowable's (AttributeError where it has none)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, wrapper: Any, owner: type | None = None) -> Any:
+        if wrapper is None:
+            return self
+        return getattr(wrapper.__dict__["_flowable"], self.name)
+
+
+class _InnerFlag(_Inner):
+    """A wrapped flowable's flag, None where it has none (for names only ever read as flags)."""
+
+    def __get__(self, wrapper: Any, owner: type | None = None) -> Any:
+        if wrapper is None:
+            return self
+        return getattr(wrapper.__dict__["_flowable"], self.name, None)
+
+
 class Tagged(Flowable):
     """Draws the wrapped flowable inside its structure element; transparent in every other way.
 
@@ -641,7 +667,25 @@ class Tagged(Flowable):
     """
 
     _booklet_tagged = True
-    _OWN = frozenset({"_flowable", "_tag", "width", "height", "keepWithNext"})
+    _OWN = _OWN
+
+    # What platypus asks every flowable for, thousands of times a document, read from the wrapped flowable
+    # without the cost of __getattr__ (which Python calls only after failing to find the name here).
+    style = _Inner()
+    spaceBefore = _Inner()  # noqa: N815 - platypus' name
+    spaceAfter = _Inner()  # noqa: N815 - platypus' name
+    canv = _Inner()
+    _frame = _Inner()
+    # Read only as flags (`getattr(f, name, False)`, or `hasattr(f, name) and f.name == 1`): the wrapped
+    # flowable's value, or a false one where it has none, so a missing name costs no exception.
+    _SPACETRANSFER = _InnerFlag()
+    _ZEROSIZE = _InnerFlag()
+    pageBreakBefore = _InnerFlag()  # noqa: N815 - platypus' name
+    frameBreakBefore = _InnerFlag()  # noqa: N815 - platypus' name
+    locChanger = _InnerFlag()  # noqa: N815 - platypus' name
+    _booklet_float = _InnerFlag()
+    #: platypus' table splitting asks cells for it; a dunder name is never the wrapped flowable's (see __getattr__).
+    __split_only__ = None
 
     def __init__(self, flowable: Flowable, tag: Tag) -> None:
         d = self.__dict__
@@ -699,10 +743,10 @@ class Tagged(Flowable):
     # transparency ------------------------------------------------------------------
     def __getattr__(self, name: str) -> Any:
         d = self.__dict__
-        if name.startswith("__") or name in self._OWN or "_flowable" not in d:
+        if name in _OWN or name[:2] == "__" or "_flowable" not in d:
             raise AttributeError(name)
         inner = d["_flowable"]
-        if name == rl.FIND_SPLIT:
+        if name == _FIND_SPLIT:
             find_split = getattr(inner, name)
 
             def tagged_find_split(*args: Any, **kwargs: Any) -> tuple:

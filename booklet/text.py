@@ -11,7 +11,6 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 _TOKEN = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}|\*\*|\*")
 #: Anything between {{ and }} (validation names the ones that are not valid placeholders).
@@ -26,8 +25,30 @@ ADDRESS = re.compile(f"{_URL}|{_EMAIL}|{_PHONE}")
 NBSP = "\u00a0"
 
 
+def escape(text: str, entities: dict[str, str] | None = None) -> str:
+    """`xml.sax.saxutils.escape`: &, < and > as entities, then each of `entities` (e.g. {'"': "&quot;"}).
+
+    Written out (three replacements) because importing xml.sax.saxutils imports urllib.request, and with it
+    http.client, email, socket and ssl, which a build (it never opens a URL) does not otherwise import."""
+    text = text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+    for char, entity in (entities or {}).items():
+        text = text.replace(char, entity)
+    return text
+
+
+def unescape(markup: str) -> str:
+    """`xml.sax.saxutils.unescape`: the text `escape` made markup of (&lt;, &gt;, then &amp;)."""
+    return markup.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+#: A decimal digit, as `\d` in ADDRESS's phone numbers matches it.
+_DIGIT = re.compile(r"\d")
+
+
 def address_spans(text: str) -> list[tuple[int, int]]:
     """Where the web addresses, e-mail addresses and phone numbers are in plain text: (start, end) offsets."""
+    if "://" not in text and "www." not in text and "@" not in text and not _DIGIT.search(text):
+        return []  # none can match (most paragraphs): ADDRESS tried at every character is slow
     return [m.span() for m in ADDRESS.finditer(text) if _is_address(m.group(0))]
 
 
@@ -44,7 +65,7 @@ def _is_address(token: str) -> bool:
 
 def keep_whole(text: str) -> str:
     """Spaces inside a phone number become no-break spaces, so the number is never split over two lines."""
-    if not any(ch.isdigit() for ch in text):
+    if not _DIGIT.search(text):  # no phone number (and web and e-mail addresses have no spaces)
         return text
     return rewrite_addresses(text, lambda address: address.replace(" ", NBSP), lambda between: between)
 
@@ -247,8 +268,6 @@ def with_links(markup: str) -> str:
     addresses, and `tel:` with only the digits and `+` of a phone number; it is escaped for the attribute.
     An address interrupted by a tag (`**bold**` inside it) stays plain text.
     """
-    from xml.sax.saxutils import unescape
-
     out: list[str] = []
     pos = 0
     for tag in [*_MARKUP_TAG.finditer(markup), None]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -306,6 +305,8 @@ def _count(n: int, noun: str) -> str:
 
 
 def _did_you_mean(name: str, choices: object) -> str:
+    import difflib  # only for a handout with a mistake: not imported by every build
+
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)  # type: ignore[call-overload]
     if close:
         return f"did you mean '{close[0]}'?"
