@@ -124,7 +124,12 @@ def all_made() -> bool:
 @cache
 def font_file(face: str, bold: bool) -> str:
     """The static TrueType face (absolute path), made from the variable font the first time it is needed."""
+    from .fonts import metrics_path, write_metrics
+
     target = face_path(face, bold)
+    if target.exists() and not metrics_path(target).exists():  # a face made before booklet kept its metrics
+        with _making(target):
+            write_metrics(target)
     if not target.exists():
         with _making(target):
             if not target.exists():  # another process made it while this one waited
@@ -132,6 +137,7 @@ def font_file(face: str, bold: bool) -> str:
                     notify(f"preparing the font {FACES[face][1]} {WEIGHTS[bold][0]} for Chinese, Japanese and "
                            f"Korean text: once, about a minute; later builds use it from {target.parent}")
                 _instance(source(face), WEIGHTS[bold][1], target)
+                write_metrics(target)  # what ReportLab reads from it, so that later builds need not parse it
     return str(target)
 
 

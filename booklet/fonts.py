@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -104,7 +105,8 @@ def _precomputed(name: str, path: Path):  # type: ignore[no-untyped-def]
 
 
 def write_metrics(path: Path) -> Path:
-    """Parse a shipped font and store what ReportLab extracts from it, for `_precomputed`."""
+    """Parse a shipped font (or a CJK face booklet made) and store what ReportLab extracts from it, for
+    `_precomputed`: reading a 10 MB face's metrics back is about 20 times faster than parsing it."""
     from reportlab.pdfbase.ttfonts import TTFont
 
     from .rl_internals import face_metrics
@@ -118,7 +120,9 @@ def write_metrics(path: Path) -> Path:
             a.byteswap()
         blobs.append(a.tobytes())
     target = metrics_path(path)
-    target.write_bytes(METRICS_MAGIC + json.dumps(header, sort_keys=True).encode() + b"\n" + b"".join(blobs))
+    part = target.with_suffix(f".{os.getpid()}.part")  # whole or not at all: another process may be reading
+    part.write_bytes(METRICS_MAGIC + json.dumps(header, sort_keys=True).encode() + b"\n" + b"".join(blobs))
+    os.replace(part, target)
     return target
 
 

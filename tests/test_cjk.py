@@ -376,4 +376,13 @@ def test_the_command_line_says_when_a_face_is_being_made(run_cli, monkeypatch: p
     assert code == 0, err
     assert "preparing the font NotoSansSC Regular for Chinese, Japanese and Korean text" in err
     assert str(tmp_path / "cache" / "fonts") in err
-    assert (tmp_path / "cache" / "fonts").is_dir()
+    made_here = sorted(p.name for p in (tmp_path / "cache" / "fonts").iterdir() if p.suffix in (".ttf", ".metrics"))
+    # each face with its metrics (what ReportLab reads from it, so that later builds need not parse 10 MB again)
+    assert made_here == sorted(f"{Path(made['SC', bold]).stem}{suffix}" for bold in (False, True)
+                               for suffix in (".metrics", ".ttf"))
+    # the same PDF as from the usual cache folder: where the faces are kept changes nothing
+    again = api.build(source("zh-Hans"))
+    monkeypatch.delenv("BOOKLET_CACHE_DIR")
+    for memo in memos:
+        memo.cache_clear()
+    assert api.build(source("zh-Hans")).pdf == again.pdf
