@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import re
 import textwrap
 import unicodedata
@@ -320,3 +321,58 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if process is not None and process.poll() is None:
         process.wait()  # a face half made is only a .part file, but let it finish for the next run
 
+
+
+# -- the community-language handouts (tests/test_indic.py, test_rtl.py, test_cjk.py) ----------------------------
+#: veraPDF (../shared/tools/verapdf, see its README), where it is here; the tests that need it skip elsewhere.
+VERAPDF = next((p for p in (Path(os.environ.get("VERAPDF", "/nonexistent")),
+                            ROOT.parent / "shared" / "tools" / "verapdf" / "verapdf.sh",
+                            Path("/tmp/verapdf/verapdf.sh")) if p.exists()), None)
+
+
+def texts_printed(source: Path, kind: str) -> list[str]:
+    """The texts a short language handout's variant prints (`kind`: a summary prints the title, subtitle, summary
+    and urgent callout), without their ** marks."""
+    import yaml
+
+    d = yaml.safe_load(source.read_text(encoding="utf-8"))
+    texts = [d["title"], d["subtitle"], *d["summary"]]
+    for section in d["sections"]:
+        for block in section["body"]:
+            if isinstance(block, dict) and "callout" in block:
+                c = block["callout"]
+                texts += [c["title"], c["text"], *c["bullets"]]
+    if "summary" not in kind:
+        texts.append(d["audience"])
+        for section in d["sections"]:
+            texts.append(section["heading"])
+            for block in section["body"]:
+                if isinstance(block, str):
+                    texts.append(block)
+                elif "bullets" in block:
+                    texts += block["bullets"]
+                elif "table" in block:
+                    texts += block["table"]["columns"] + [cell for row in block["table"]["rows"] for cell in row]
+    return [t.replace("**", "") for t in texts]
+
+
+def assert_pdfua(paths: Iterable[Path]) -> None:
+    """Each PDF passes page-validation's PDF/UA-1 profile."""
+    page = pytest.importorskip("page", reason="page-validation is in the test extra: pip install '.[test]'")
+    for path in paths:
+        report = page.validate_pdf_bytes(path.read_bytes(), profile=page.ValidationProfile.PDF_UA_1)
+        assert [f"{f.rule_id}: {f.message}" for f in report.failures] == [], path.name
+
+
+def assert_verapdf_ua1(paths: Iterable[Path]) -> None:
+    """Each PDF is COMPLIANT with veraPDF's PDF/UA-1 profile, with no failed rule."""
+    import subprocess
+
+    if VERAPDF is None:
+        pytest.skip("veraPDF is not installed here")
+    names = [str(p) for p in paths]
+    report = subprocess.run(["bash", str(VERAPDF), "--profile", "ua1", *names], capture_output=True, text=True,
+                            timeout=900, check=False).stdout
+    for name in names:
+        assert f"== {name}: COMPLIANT (PDFUA_1), " in report, report[-3000:]
+    assert report.count(", 0 failed rules,") == len(names), report[-3000:]

@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DATA, RIVERSIDE, STANDARD_14
-from test_indic import VERAPDF
+from conftest import DATA, RIVERSIDE, STANDARD_14, assert_pdfua, assert_verapdf_ua1, texts_printed
 
 from booklet import api, cjk, shaping
 from booklet.errors import BookletError
@@ -79,27 +78,7 @@ def squeezed(text: str) -> str:
 
 
 def printed(language: str, kind: str) -> list[str]:
-    """The handout's texts that the variant prints (a summary: title, subtitle, summary and urgent callout)."""
-    d = yaml.safe_load(source(language).read_text(encoding="utf-8"))
-    texts = [d["title"], d["subtitle"], *d["summary"]]
-    for section in d["sections"]:
-        for block in section["body"]:
-            if isinstance(block, dict) and "callout" in block:
-                c = block["callout"]
-                texts += [c["title"], c["text"], *c["bullets"]]
-    if "summary" in kind:
-        return texts
-    texts.append(d["audience"])
-    for section in d["sections"]:
-        texts.append(section["heading"])
-        for block in section["body"]:
-            if isinstance(block, str):
-                texts.append(block)
-            elif "bullets" in block:
-                texts += block["bullets"]
-            elif "table" in block:
-                texts += block["table"]["columns"] + [cell for row in block["table"]["rows"] for cell in row]
-    return texts
+    return texts_printed(source(language), kind)
 
 
 def printed_lines(path: Path) -> list[list[tuple[str, str, float]]]:
@@ -286,20 +265,11 @@ def test_headings_and_bold_words_are_bold(built: dict[tuple[str, str], Path], la
 
 
 def test_the_pdfua_builds_pass_page_validation(built: dict[tuple[str, str], Path]) -> None:
-    page = pytest.importorskip("page", reason="page-validation is in the test extra: pip install '.[test]'")
-    for path in built.values():
-        report = page.validate_pdf_bytes(path.read_bytes(), profile=page.ValidationProfile.PDF_UA_1)
-        assert [f"{f.rule_id}: {f.message}" for f in report.failures] == [], path.name
+    assert_pdfua(built.values())
 
 
-@pytest.mark.skipif(VERAPDF is None, reason="veraPDF is not installed here")
 def test_the_pdfua_builds_pass_verapdf(built: dict[tuple[str, str], Path]) -> None:
-    paths = [str(p) for p in built.values()]
-    report = subprocess.run(["bash", str(VERAPDF), "--profile", "ua1", *paths], capture_output=True, text=True,
-                            timeout=900, check=False).stdout
-    for path in paths:
-        assert f"== {path}: COMPLIANT (PDFUA_1), " in report, report[-3000:]
-    assert report.count(", 0 failed rules,") == len(paths), report[-3000:]
+    assert_verapdf_ua1(built.values())
 
 
 @needs_fonts

@@ -9,7 +9,6 @@ ReportLab's Paragraph (their output is unchanged: the byte-for-byte tests elsewh
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -17,8 +16,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-import yaml
-from conftest import DATA, RIVERSIDE, STANDARD_14
+from conftest import DATA, RIVERSIDE, STANDARD_14, assert_pdfua, assert_verapdf_ua1, texts_printed
 
 from booklet import api
 from booklet.flowables import Paragraph, paragraph
@@ -33,10 +31,6 @@ SCRIPT = {"hi": "Devanagari", "bn": "Bengali", "pa": "Gurmukhi", "gu": "Gujarati
 KINDS = ("booklet", "large-print", "summary", "large-print-summary")
 PHONE = "0207 946 0123"
 PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
-VERAPDF = next((p for p in (Path(os.environ.get("VERAPDF", "/nonexistent")),
-                            Path("/work/shared/tools/verapdf/verapdf.sh"), Path("/tmp/verapdf/verapdf.sh"))
-                if p.exists()), None)
-
 
 def source(language: str) -> Path:
     return DATA / "indic" / f"{language}.yaml"
@@ -65,27 +59,7 @@ def flat(text: str) -> str:
 
 
 def printed(language: str, kind: str) -> list[str]:
-    """The handout's texts that the variant prints (a summary: title, subtitle, summary and urgent callout)."""
-    d = yaml.safe_load(source(language).read_text(encoding="utf-8"))
-    texts = [d["title"], d["subtitle"], *d["summary"]]
-    for section in d["sections"]:
-        for block in section["body"]:
-            if isinstance(block, dict) and "callout" in block:
-                c = block["callout"]
-                texts += [c["title"], c["text"], *c["bullets"]]
-    if "summary" in kind:
-        return texts
-    texts.append(d["audience"])
-    for section in d["sections"]:
-        texts.append(section["heading"])
-        for block in section["body"]:
-            if isinstance(block, str):
-                texts.append(block)
-            elif "bullets" in block:
-                texts += block["bullets"]
-            elif "table" in block:
-                texts += block["table"]["columns"] + [cell for row in block["table"]["rows"] for cell in row]
-    return texts
+    return texts_printed(source(language), kind)
 
 
 def test_the_five_scripts_are_shaped_and_the_others_still_refused() -> None:
@@ -123,20 +97,11 @@ def test_language_and_fonts(built: dict[tuple[str, str], Path], pdf_fonts, langu
 
 
 def test_the_pdfua_builds_pass_page_validation(built: dict[tuple[str, str], Path]) -> None:
-    page = pytest.importorskip("page", reason="page-validation is in the test extra: pip install '.[test]'")
-    for path in built.values():
-        report = page.validate_pdf_bytes(path.read_bytes(), profile=page.ValidationProfile.PDF_UA_1)
-        assert [f"{f.rule_id}: {f.message}" for f in report.failures] == [], path.name
+    assert_pdfua(built.values())
 
 
-@pytest.mark.skipif(VERAPDF is None, reason="veraPDF is not installed here")
 def test_the_pdfua_builds_pass_verapdf(built: dict[tuple[str, str], Path]) -> None:
-    paths = [str(p) for p in built.values()]
-    report = subprocess.run(["bash", str(VERAPDF), "--profile", "ua1", *paths], capture_output=True, text=True,
-                            timeout=900, check=False).stdout
-    for path in paths:
-        assert f"== {path}: COMPLIANT (PDFUA_1), " in report, report[-3000:]
-    assert report.count(", 0 failed rules,") == len(paths), report[-3000:]
+    assert_verapdf_ua1(built.values())
 
 
 @pytest.mark.parametrize("command", [("build",), ("build", "--large-print"), ("summary",),

@@ -19,7 +19,6 @@ aside, and the drawn order of the words is compared with the Unicode bidi algori
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 import statistics
@@ -31,7 +30,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 import yaml
-from conftest import DATA, RIVERSIDE, STANDARD_14
+from conftest import DATA, RIVERSIDE, STANDARD_14, assert_pdfua, assert_verapdf_ua1, texts_printed
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -51,10 +50,6 @@ PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 #: Bidi formatting characters pdftotext writes around the runs it reorders (they are not text).
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 MM = 72 / 25.4
-VERAPDF = next((p for p in (Path(os.environ.get("VERAPDF", "/nonexistent")),
-                            Path("/work/shared/tools/verapdf/verapdf.sh"), Path("/tmp/verapdf/verapdf.sh"))
-                if p.exists()), None)
-
 
 def source(name: str) -> Path:
     return DATA / "rtl" / f"{name}.yaml"
@@ -102,27 +97,7 @@ def words(text: str) -> list[str]:
 
 
 def printed(language: str, kind: str) -> list[str]:
-    """The handout's texts that the variant prints (a summary: title, subtitle, summary and urgent callout)."""
-    d = yaml.safe_load(source(language).read_text(encoding="utf-8"))
-    texts = [d["title"], d["subtitle"], *d["summary"]]
-    for section in d["sections"]:
-        for block in section["body"]:
-            if isinstance(block, dict) and "callout" in block:
-                c = block["callout"]
-                texts += [c["title"], c["text"], *c["bullets"]]
-    if "summary" in kind:
-        return [t.replace("**", "") for t in texts]
-    texts.append(d["audience"])
-    for section in d["sections"]:
-        texts.append(section["heading"])
-        for block in section["body"]:
-            if isinstance(block, str):
-                texts.append(block)
-            elif "bullets" in block:
-                texts += block["bullets"]
-            elif "table" in block:
-                texts += block["table"]["columns"] + [cell for row in block["table"]["rows"] for cell in row]
-    return [t.replace("**", "") for t in texts]
+    return texts_printed(source(language), kind)
 
 
 def contains(haystack: list[str], needle: list[str]) -> bool:
@@ -363,20 +338,11 @@ def test_a_right_to_left_booklet_is_imposed_to_open_the_other_way(built: dict[tu
 
 # -- validation ------------------------------------------------------------------------------------
 def test_the_pdfua_builds_pass_page_validation(built: dict[tuple[str, str], Path]) -> None:
-    page = pytest.importorskip("page", reason="page-validation is in the test extra: pip install '.[test]'")
-    for path in built.values():
-        report = page.validate_pdf_bytes(path.read_bytes(), profile=page.ValidationProfile.PDF_UA_1)
-        assert [f"{f.rule_id}: {f.message}" for f in report.failures] == [], path.name
+    assert_pdfua(built.values())
 
 
-@pytest.mark.skipif(VERAPDF is None, reason="veraPDF is not installed here")
 def test_the_pdfua_builds_pass_verapdf(built: dict[tuple[str, str], Path]) -> None:
-    paths = [str(p) for p in built.values()]
-    report = subprocess.run(["bash", str(VERAPDF), "--profile", "ua1", *paths], capture_output=True, text=True,
-                            timeout=900, check=False).stdout
-    for path in paths:
-        assert f"== {path}: COMPLIANT (PDFUA_1), " in report, report[-3000:]
-    assert report.count(", 0 failed rules,") == len(paths), report[-3000:]
+    assert_verapdf_ua1(built.values())
 
 
 @pytest.mark.parametrize("command", [("build",), ("build", "--large-print"), ("summary",),
