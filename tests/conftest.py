@@ -297,19 +297,16 @@ def _uses_cjk(item: pytest.Item) -> bool:
     return "cjk" in item.path.name or any(p in _CJK_LANGUAGES for p in params if isinstance(p, str))
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.Item]) -> None:
     """Tests of Chinese, Japanese and Korean run last: a machine without the static CJK faces makes them (a minute
-    or more each, `python -m booklet.cjk`, started by pytest_sessionstart) while the other tests run."""
-    items.sort(key=_uses_cjk)  # stable: the order within each group is kept
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
+    or more each, `python -m booklet.cjk`, started here when such tests are selected) while the other tests run."""
     import subprocess
     import sys
 
     from booklet import cjk
 
-    if not cjk.installed() or cjk.all_made():
+    items.sort(key=_uses_cjk)  # stable: the order within each group is kept
+    if not any(map(_uses_cjk, items)) or not cjk.installed() or cjk.all_made():
         return
     # cjk.font_file locks each face while it is made: a test that needs one before this is done waits for it.
     session.config._booklet_cjk = subprocess.Popen(  # type: ignore[attr-defined]
@@ -317,10 +314,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The faces a selected test needed were waited for by that test (under the face's lock): a maker still running
+    now is making faces nobody asked for this run. It is stopped (a face half made is only a temporary file, and
+    the next run that needs it makes it)."""
     process = getattr(session.config, "_booklet_cjk", None)
     if process is not None and process.poll() is None:
-        process.wait()  # a face half made is only a .part file, but let it finish for the next run
-
+        process.terminate()
+        process.wait(timeout=30)
 
 
 # -- the community-language handouts (tests/test_indic.py, test_rtl.py, test_cjk.py) ----------------------------
