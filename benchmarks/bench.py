@@ -44,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -92,8 +93,12 @@ def distinct_copies(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def personalised(folder: Path, rows: int) -> tuple[Path, Path]:
-    """The handout with a patient's name on the cover and in the first paragraph, and a CSV of `rows` patients."""
+NAMES = ["Zoë O'Brien", "Łucja Dvořák", "François Nuñez", "Nguyễn Thị Thanh Hà", "Siobhán Müller"]
+
+
+def personalised(folder: Path, rows: int, name: Callable[[int], str] | None = None) -> tuple[Path, Path]:
+    """The handout with a patient's name on the cover and in the first paragraph, and a CSV of `rows` patients
+    (`name(i)`: row i's name; default: five accented names in turn, each with its row number)."""
     text = handout_text()
     text = re.sub(r"^audience: .*$", "audience: Prepared for {{ patient_name }} (hospital number {{ patient_id }})",
                   text, count=1, flags=re.M)
@@ -104,12 +109,11 @@ def personalised(folder: Path, rows: int) -> tuple[Path, Path]:
     content = folder / "personal.yaml"
     content.write_text(text, encoding="utf-8")
     data = folder / "patients.csv"
-    names = ["Zoë O'Brien", "Łucja Dvořák", "François Nuñez", "Nguyễn Thị Thanh Hà", "Siobhán Müller"]
     with open(data, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["patient_id", "patient_name"])
         for i in range(rows):
-            w.writerow([f"P{i:05d}", f"{names[i % len(names)]} {i}"])
+            w.writerow([f"P{i:05d}", name(i) if name else f"{NAMES[i % len(NAMES)]} {i}"])
     return content, data
 
 

@@ -23,11 +23,9 @@ row had, so every copy's font subsets differ. Everything is written to a tempora
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -35,34 +33,17 @@ import tempfile
 import time
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench"
-if not BENCH.exists():
-    BENCH = Path("/work/shared/bench")
-CORPUS = BENCH / "corpus"
-PEERS_PYTHON = Path("/tmp/peers/bin/python")
+from bench import BENCH, CORPUS, PEERS_PYTHON
+from bench import personalised as handout_and_rows
+
 GIVEN = ("Zoë", "Łucja", "François", "Siobhán", "Nguyễn Thị", "Ágnes", "Jürgen", "Dvořák")
 #: Letters for the rows' names, one new per row: Latin-1 and Latin Extended-A letters.
 LETTERS = [chr(c) for c in range(0xC0, 0x180) if chr(c).isalpha() and c not in (0xD7, 0xF7)]
 
 
 def personalised(folder: Path, rows: int) -> tuple[Path, Path]:
-    text = (CORPUS / "breast-cancer.yaml").read_text(encoding="utf-8")
-    text = re.sub(r'(url: "https://riverside\.example/)[^"]{40,}"', r'\1breastcare/secondary"', text)
-    text = re.sub(r"^audience: .*$", "audience: Prepared for {{ patient_name }} (hospital number {{ patient_id }})",
-                  text, count=1, flags=re.M)
-    text = text.replace("      - Metastatic breast cancer is breast cancer that has spread",
-                        "      - \"{{ patient_name }}, this booklet is for you.\"\n"
-                        "      - Metastatic breast cancer is breast cancer that has spread", 1)
-    shutil.copytree(CORPUS / "images", folder / "images", dirs_exist_ok=True)
-    content = folder / "personal.yaml"
-    content.write_text(text, encoding="utf-8")
-    data = folder / "patients.csv"
-    with open(data, "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["patient_id", "patient_name"])
-        for i in range(rows):
-            w.writerow([f"P{i:05d}", name(i)])
-    return content, data
+    """bench.py's personalised handout, with a new accented letter in each row's name."""
+    return handout_and_rows(folder, rows, name)
 
 
 def name(i: int) -> str:
