@@ -330,6 +330,33 @@ VERAPDF = next((p for p in (Path(os.environ.get("VERAPDF", "/nonexistent")),
                             Path("/tmp/verapdf/verapdf.sh")) if p.exists()), None)
 
 
+#: What each language handout is built as (tests/test_indic.py, test_rtl.py, test_cjk.py).
+LANGUAGE_KINDS = ("booklet", "large-print", "summary", "large-print-summary")
+
+
+def build_languages(folder: Path, sources: dict[str, Path], kinds: Iterable[str] = LANGUAGE_KINDS,
+                    ) -> dict[tuple[str, str], Path]:
+    """(name, kind) -> each handout built in each kind, with the shipped Riverside clinic and --pdfua."""
+    from booklet import api
+
+    out = {}
+    kinds = tuple(kinds)
+    for name, source in sources.items():
+        handout, clinic = api.load(source, RIVERSIDE)
+        for kind in kinds:
+            path = folder / f"{name}-{kind}.pdf"
+            path.write_bytes(api.render_prepared(api.prepare(handout, clinic, kind), pdfua=True).pdf)
+            out[name, kind] = path
+    return out
+
+
+def pdftotext(path: Path, *args: str) -> str:
+    """poppler's text layer of a PDF (it reads /ActualText, which pypdf does not)."""
+    import subprocess
+
+    return subprocess.run(["pdftotext", *args, str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
 def texts_printed(source: Path, kind: str) -> list[str]:
     """The texts a short language handout's variant prints (`kind`: a summary prints the title, subtitle, summary
     and urgent callout), without their ** marks."""

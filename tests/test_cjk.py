@@ -16,12 +16,21 @@ from __future__ import annotations
 import itertools
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DATA, RIVERSIDE, STANDARD_14, assert_pdfua, assert_verapdf_ua1, texts_printed
+from conftest import (
+    DATA,
+    LANGUAGE_KINDS,
+    RIVERSIDE,
+    STANDARD_14,
+    assert_pdfua,
+    assert_verapdf_ua1,
+    build_languages,
+    pdftotext,
+    texts_printed,
+)
 
 from booklet import api, cjk, shaping
 from booklet.errors import BookletError
@@ -34,7 +43,7 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="ne
 
 LANGUAGES = ("zh-Hans", "zh-Hant", "ja", "ko")
 FACE = {"zh-Hans": "NotoSansSC", "zh-Hant": "NotoSansTC", "ja": "NotoSansJP", "ko": "NotoSansKR"}
-KINDS = ("booklet", "large-print", "summary", "large-print-summary")
+KINDS = LANGUAGE_KINDS
 PHONE = "0207 946 0123"
 PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 NO_START, NO_END = BREAK_RULES["no_start"], BREAK_RULES["no_end"]
@@ -56,19 +65,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Pat
     """(language, kind) -> the PDF built with the shipped Riverside clinic and --pdfua."""
     if not cjk.installed():
         pytest.skip("the CJK fonts are not installed: pip install 'booklet[cjk]'")
-    folder = tmp_path_factory.mktemp("cjk")
-    out = {}
-    for language in LANGUAGES:
-        handout, clinic = api.load(source(language), RIVERSIDE)
-        for kind in KINDS:
-            path = folder / f"{language}-{kind}.pdf"
-            path.write_bytes(api.render_prepared(api.prepare(handout, clinic, kind), pdfua=True).pdf)
-            out[language, kind] = path
-    return out
-
-
-def text_of(path: Path) -> str:
-    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    return build_languages(tmp_path_factory.mktemp("cjk"), {language: source(language) for language in LANGUAGES})
 
 
 def squeezed(text: str) -> str:
@@ -199,7 +196,7 @@ def test_latin_text_is_not_given_character_breaks() -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_text_reads_back_in_logical_order(built: dict[tuple[str, str], Path], language: str, kind: str) -> None:
-    text = text_of(built[language, kind])
+    text = pdftotext(built[language, kind])
     assert not PRIVATE_USE.findall(text)
     assert PHONE in text.replace("\u00a0", " ")
     assert "MRI" in text
@@ -287,7 +284,7 @@ def test_the_command_line_builds_them(run_cli, tmp_path: Path, command: tuple[st
     code, _, err = run_cli(*command, source("ja"), "--clinic", RIVERSIDE, "-o", out)
     assert code == 0, err
     assert "error" not in err
-    assert PHONE in text_of(out).replace("\u00a0", " ")
+    assert PHONE in pdftotext(out).replace("\u00a0", " ")
 
 
 # -- without the extra ----------------------------------------------------------------------------------------

@@ -11,14 +11,22 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import DATA, RIVERSIDE, STANDARD_14, assert_pdfua, assert_verapdf_ua1, texts_printed
+from conftest import (
+    DATA,
+    LANGUAGE_KINDS,
+    RIVERSIDE,
+    STANDARD_14,
+    assert_pdfua,
+    assert_verapdf_ua1,
+    build_languages,
+    pdftotext,
+    texts_printed,
+)
 
-from booklet import api
 from booklet.flowables import Paragraph, paragraph
 from booklet.scripts import script_of
 from booklet.shaped import MarkedShapedParagraph, ShapedParagraph
@@ -28,7 +36,7 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs
 
 LANGUAGES = ("hi", "bn", "pa", "gu", "ta")
 SCRIPT = {"hi": "Devanagari", "bn": "Bengali", "pa": "Gurmukhi", "gu": "Gujarati", "ta": "Tamil"}
-KINDS = ("booklet", "large-print", "summary", "large-print-summary")
+KINDS = LANGUAGE_KINDS
 PHONE = "0207 946 0123"
 PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
@@ -39,19 +47,7 @@ def source(language: str) -> Path:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
     """(language, kind) -> the PDF built with the shipped Riverside clinic and --pdfua."""
-    folder = tmp_path_factory.mktemp("indic")
-    out = {}
-    for language in LANGUAGES:
-        handout, clinic = api.load(source(language), RIVERSIDE)
-        for kind in KINDS:
-            path = folder / f"{language}-{kind}.pdf"
-            path.write_bytes(api.render_prepared(api.prepare(handout, clinic, kind), pdfua=True).pdf)
-            out[language, kind] = path
-    return out
-
-
-def text_of(path: Path) -> str:
-    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    return build_languages(tmp_path_factory.mktemp("indic"), {language: source(language) for language in LANGUAGES})
 
 
 def flat(text: str) -> str:
@@ -72,7 +68,7 @@ def test_the_five_scripts_are_shaped_and_the_others_still_refused() -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_text_reads_back_in_logical_order(built: dict[tuple[str, str], Path], language: str, kind: str) -> None:
-    text = text_of(built[language, kind])
+    text = pdftotext(built[language, kind])
     assert not PRIVATE_USE.findall(text)
     assert PHONE in text.replace("\u00a0", " ")
     assert "MRI" in text
@@ -111,13 +107,13 @@ def test_the_command_line_builds_them(run_cli, tmp_path: Path, command: tuple[st
     code, _, err = run_cli(*command, source("hi"), "--clinic", RIVERSIDE, "-o", out)
     assert code == 0, err
     assert "error" not in err
-    assert PHONE in text_of(out).replace("\u00a0", " ")
+    assert PHONE in pdftotext(out).replace("\u00a0", " ")
 
 
 def test_footers_are_one_line(built: dict[tuple[str, str], Path]) -> None:
     """The running footer (title · reference, and the page word with its number) is one line on every page."""
     for language in LANGUAGES:
-        pages = text_of(built[language, "booklet"]).split("\f")
+        pages = pdftotext(built[language, "booklet"]).split("\f")
         reference = f"BP-HOME-{language.upper()}"
         inner = [p for p in pages if reference in p and "·" in p]
         assert inner

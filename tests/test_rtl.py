@@ -30,7 +30,17 @@ from pathlib import Path
 import pdfplumber
 import pytest
 import yaml
-from conftest import DATA, RIVERSIDE, STANDARD_14, assert_pdfua, assert_verapdf_ua1, texts_printed
+from conftest import (
+    DATA,
+    LANGUAGE_KINDS,
+    RIVERSIDE,
+    STANDARD_14,
+    assert_pdfua,
+    assert_verapdf_ua1,
+    build_languages,
+    pdftotext,
+    texts_printed,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -44,7 +54,7 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs
 
 LANGUAGES = ("ar", "ur", "fa", "he")
 FONT = {"ar": "NotoNaskhArabic", "ur": "NotoNaskhArabic", "fa": "NotoNaskhArabic", "he": "NotoSansHebrew"}
-KINDS = ("booklet", "large-print", "summary", "large-print-summary")
+KINDS = LANGUAGE_KINDS
 PHONE = "0207 946 0123"
 PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 #: Bidi formatting characters pdftotext writes around the runs it reorders (they are not text).
@@ -58,19 +68,8 @@ def source(name: str) -> Path:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
     """(language, kind) -> the PDF built with the shipped Riverside clinic and --pdfua."""
-    folder = tmp_path_factory.mktemp("rtl")
-    out = {}
-    for language in (*LANGUAGES, "ar-more"):
-        handout, clinic = api.load(source(language), RIVERSIDE)
-        for kind in KINDS if language in LANGUAGES else ("booklet",):
-            path = folder / f"{language}-{kind}.pdf"
-            path.write_bytes(api.render_prepared(api.prepare(handout, clinic, kind), pdfua=True).pdf)
-            out[language, kind] = path
-    return out
-
-
-def text_of(path: Path) -> str:
-    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    built = build_languages(tmp_path_factory.mktemp("rtl"), {language: source(language) for language in LANGUAGES})
+    return built | build_languages(tmp_path_factory.mktemp("rtl"), {"ar-more": source("ar-more")}, ("booklet",))
 
 
 def is_rtl_letter(ch: str) -> bool:
@@ -139,7 +138,7 @@ def test_a_latin_handout_is_not_marked_right_to_left(tmp_path: Path) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_text_reads_back_in_logical_order(built: dict[tuple[str, str], Path], language: str, kind: str) -> None:
-    text = text_of(built[language, kind])
+    text = pdftotext(built[language, kind])
     assert not PRIVATE_USE.findall(text)
     plain = BIDI_CONTROLS.sub("", text).replace("\u00a0", " ")
     assert PHONE in plain  # the digits of the phone number in their order, never "0123 946 0207"
@@ -352,7 +351,7 @@ def test_the_command_line_builds_them(run_cli, tmp_path: Path, command: tuple[st
     code, _, err = run_cli(*command, source("ar"), "--clinic", RIVERSIDE, "-o", out)
     assert code == 0, err
     assert "error" not in err
-    assert PHONE in BIDI_CONTROLS.sub("", text_of(out)).replace("\u00a0", " ")
+    assert PHONE in BIDI_CONTROLS.sub("", pdftotext(out)).replace("\u00a0", " ")
 
 
 # -- the bidi property test ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from conftest import pdftotext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reportlab.lib.styles import ParagraphStyle
@@ -64,8 +65,7 @@ def _pdf(story: list, tagged: bool = False, width: float = 595, height: float = 
 def _text(pdf: bytes, tmp_path: Path, *args: str) -> str:
     path = tmp_path / "out.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", *args, str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    return pdftotext(path, *args)
 
 
 def _norm(text: str) -> str:
