@@ -45,13 +45,14 @@ def _register(path: Path) -> str:
     from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
     digest = ""
-    if path.parent == FONT_DIR:
-        name = path.stem  # stable across installs, so output bytes are too
-    else:
-        digest = hashlib.sha1(path.read_bytes()).hexdigest()[:8]
-        name = "F" + digest + "-" + path.stem
     try:
-        font = _precomputed(name, path) or TTFont(name, str(path))
+        data = path.read_bytes()  # once: for the name and for the metrics' check (a CJK face is 6 to 10 MB)
+        if path.parent == FONT_DIR:
+            name = path.stem  # stable across installs, so output bytes are too
+        else:
+            digest = hashlib.sha1(data).hexdigest()[:8]
+            name = "F" + digest + "-" + path.stem
+        font = _precomputed(name, path, data) or TTFont(name, str(path))
         if digest:
             # ReportLab gives a font whose PostScript name it has seen before the first such font's face (its
             # glyphs and widths): two house fonts named alike (a clinic's new version of its font, or one
@@ -73,7 +74,7 @@ def metrics_path(font: Path) -> Path:
     return font.with_suffix(".metrics")
 
 
-def _precomputed(name: str, path: Path):  # type: ignore[no-untyped-def]
+def _precomputed(name: str, path: Path, font_data: bytes | None = None):  # type: ignore[no-untyped-def]
     """A shipped font with its metrics read from the file beside it (None when that is missing or stale)."""
     from array import array
 
@@ -87,7 +88,8 @@ def _precomputed(name: str, path: Path):  # type: ignore[no-untyped-def]
         return None
     end = data.index(b"\n", len(METRICS_MAGIC))
     header = json.loads(data[len(METRICS_MAGIC):end])
-    font_data = path.read_bytes()
+    if font_data is None:
+        font_data = path.read_bytes()
     if header["sha256"] != hashlib.sha256(font_data).hexdigest():
         return None  # the font file changed: parse it (and run `python -m booklet.fonts`)
     arrays, offset = [], end + 1
