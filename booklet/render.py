@@ -284,15 +284,25 @@ def render(spec: DocumentSpec) -> tuple[bytes, int]:
     With `spec.revise`, the first layout may be followed by a better story (see DocumentSpec.revise);
     the one with fewer pages is kept (the first on a tie)."""
     with collecting_less():
-        pdf, pages, outcome = _laid_out(spec, spec.story)
-        if spec.revise is not None:
-            better = spec.revise(outcome)
-            if better is not None:
-                story, wins_tie = better
-                pdf2, pages2, _ = _laid_out(spec, story)
-                if pages2 < pages or (wins_tie and pages2 == pages):
-                    return pdf2, pages2
+        found, kept, _ = layouts(spec)
+        _, pdf, pages = found[kept]
         return pdf, pages
+
+
+def layouts(spec: DocumentSpec) -> tuple[list[tuple[Story, bytes, int]], int, Outcome]:
+    """Every layout `render` makes: [(story, PDF, pages)] for the first story and, when `spec.revise` offers
+    one, the better story; the index of the one kept (fewer pages; the better one on a tie when it says it wins
+    ties); and the first layout's outcome. (booklet.reuse keeps them all.)"""
+    pdf, pages, outcome = _laid_out(spec, spec.story)
+    found = [(spec.story, pdf, pages)]
+    kept = 0
+    better = spec.revise(outcome) if spec.revise is not None else None
+    if better is not None:
+        story, wins_tie = better
+        pdf2, pages2, _ = _laid_out(spec, story)
+        found.append((story, pdf2, pages2))
+        kept = int(pages2 < pages or (wins_tie and pages2 == pages))
+    return found, kept, outcome
 
 
 def _laid_out(spec: DocumentSpec, story: Story) -> tuple[bytes, int, Outcome]:

@@ -220,18 +220,10 @@ def _spec(p: api.Prepared, values: dict[str, str], options: Options, values_sour
                                 bleed=options.bleed, marks=options.marks, one_side=options.one_side)
 
 
-def _layouts(spec: DocumentSpec) -> tuple[list[tuple[bytes, int]], int, Outcome]:
-    """What `render.render(spec)` does, each layout kept: [(pdf, pages)], the index of the one render
-    returns, and the first layout's outcome. NoTemplate when a layout needed a second padding try."""
-    pdf, pages, outcome = rendering._laid_out(spec, spec.story)
-    found = [(pdf, pages)]
-    kept = 0
-    better = spec.revise(outcome) if spec.revise is not None else None
-    if better is not None:
-        story, wins_tie = better
-        pdf2, pages2, _ = rendering._laid_out(spec, story)
-        found.append((pdf2, pages2))
-        kept = int(pages2 < pages or (wins_tie and pages2 == pages))  # render.render's rule
+def _layouts(spec: DocumentSpec) -> tuple[list[tuple[Story, bytes, int]], int, Outcome]:
+    """`render.layouts(spec)`: each layout render makes, kept. NoTemplate when a layout needed a second padding
+    try."""
+    found, kept, outcome = rendering.layouts(spec)
     if spec.layouts != len(found):
         raise NoTemplate("a layout was padded twice (the back matter ran longer than guessed)")
     return found, kept, outcome
@@ -283,9 +275,8 @@ def make_template(p: api.Prepared, options: Options = Options()) -> Template:
     other, other_kept, _ = _layouts(_spec(p, stand_ins[1], options))
     if len(other) != len(found) or other_kept != kept:
         raise NoTemplate("the stand-in values change how the document is laid out")
-    stories = _stories(spec, len(found), outcome)
     layouts = tuple(_layout(spec, story, pdf, other_pdf)
-                    for story, (pdf, _), (other_pdf, _) in zip(stories, found, other, strict=True))
+                    for (story, pdf, _), (_, other_pdf, _) in zip(found, other, strict=True))
     return Template(layouts, kept, outcome)
 
 
