@@ -19,16 +19,17 @@ and Japanese), as data in FACES; kana take the Japanese face and Hangul the Kore
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
 from .errors import BookletError
+from .output import write_atomic
 
 #: What `pip install` needs for these fonts (the hint of every error about them).
 INSTALL = "pip install 'booklet[cjk]'"
@@ -173,20 +174,16 @@ def _instance(variable: Path, weight: int, target: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         font = TTFont(str(variable), recalcTimestamp=False)
         instancer.instantiateVariableFont(font, {"wght": weight}, inplace=True, updateFontNames=True)
-        fd, tmp = tempfile.mkstemp(prefix=target.stem, suffix=".part", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                font.save(out)
-            os.chmod(tmp, 0o644)  # readable like any installed font (mkstemp makes it private)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        made = io.BytesIO()
+        font.save(made)
     except OSError as exc:
         raise BookletError.at(str(target.parent), f"the Chinese, Japanese and Korean fonts cannot be prepared "
                               f"here ({exc.strerror or exc})",
                               "booklet keeps them in this folder once made; make it writable, or set "
                               "BOOKLET_CACHE_DIR to a folder that is") from None
+    # Whole or not at all (a build stopped half-way leaves no half-written font), readable like any installed font;
+    # not fsynced: a face lost to a power cut is made again.
+    write_atomic(target, made.getvalue(), fsync=False)
 
 
 @cache

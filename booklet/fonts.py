@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -121,10 +120,12 @@ def write_metrics(path: Path) -> Path:
         if sys.byteorder != "little":  # pragma: no cover
             a.byteswap()
         blobs.append(a.tobytes())
+    from .output import write_atomic
+
     target = metrics_path(path)
-    part = target.with_suffix(f".{os.getpid()}.part")  # whole or not at all: another process may be reading
-    part.write_bytes(METRICS_MAGIC + json.dumps(header, sort_keys=True).encode() + b"\n" + b"".join(blobs))
-    os.replace(part, target)
+    # whole or not at all: another process may be reading it
+    write_atomic(target, METRICS_MAGIC + json.dumps(header, sort_keys=True).encode() + b"\n" + b"".join(blobs),
+                 fsync=False)
     return target
 
 
