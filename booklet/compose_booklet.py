@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from .errors import BookletError
 from .flowables import WritingLines, text_width
 from .fonts import FontSet
 from .images import probe, raster_for_print
-from .render import DocumentSpec, Metadata, NumberStyle, Outcome, PadTo, Story
+from .render import DocumentSpec, Metadata, NumberStyle, Outcome, PadTo, PartEnd, Story
 from .theme import Theme, long_date
 
 if TYPE_CHECKING:
@@ -238,16 +239,21 @@ def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
                               "shorten them; details belong in the first section")
 
     back_width, back_height = frames["back"][2], frames["back"][3]
-    inside, outside, back_matter_pages = split_back_matter(c, back_width, back_height)
+    # Composed and measured when a story first needs it: a personalised copy drawing its first pages never does.
+    back_parts = functools.cache(lambda: split_back_matter(c, back_width, back_height))
     has_contents = len(handout.sections) >= CONTENTS_FROM
 
     def make_story(contents: bool, glance_page: bool) -> Story:
-        def story(back_pages: int) -> list[Flowable]:
-            """Fresh flowables each time: ReportLab changes them as it lays them out."""
+        def story(back_pages: int | None) -> list[Flowable]:
+            """Fresh flowables each time: ReportLab changes them as it lays them out. With `spec.sections_only`,
+            the first sections only (every heading is still made: the contents page lists them all)."""
             c.headings = []
             sections: list[Flowable] = []
+            part = spec.sections_only
             for number, section in enumerate(handout.sections, 1):
                 heading = c.heading(section.heading, f"s{number}")
+                if part and number > part:
+                    continue
                 group: list[Flowable] = list(heading)
                 if section.key_points:
                     # keepWithNext cannot hold a heading to a box that is itself kept together: group them.
@@ -271,7 +277,11 @@ def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
                 if glance_page:
                     out.append(PageBreak())
             out += sections
-            out.append(PadTo(SADDLE_STITCH, back_pages, lambda count: pad_pages(c, h, count)))
+            if part and part < len(handout.sections):
+                return [*out, PartEnd()]
+            inside, outside, measured = back_parts()
+            out.append(PadTo(SADDLE_STITCH, measured if back_pages is None else back_pages,
+                             lambda count: pad_pages(c, h, count)))
             if inside:
                 out += [PageBreak(), *inside()]
             out += [NextPageTemplate("back"), PageBreak()]
@@ -294,7 +304,7 @@ def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
             return None
         return make_story(has_contents and not drop_contents, not compact), drop_contents
 
-    return DocumentSpec(
+    spec = DocumentSpec(
         page=(page.width, page.height),
         frames=frames,
         decorate={"cover": furniture.cover, "inner": furniture.inner, "back": furniture.back},
@@ -304,11 +314,11 @@ def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
         numbers=NumberStyle(fonts.regular, s.toc.fontSize, theme.palette.text, s.toc.fontSize * 2.6, s.toc.leading,
                             theme.direction.end),
         multiple_of=SADDLE_STITCH,
-        pages_after_pad=back_matter_pages,
         source=handout.loc,
         warnings=c.warnings,
         right_to_left=theme.direction.rtl,
     )
+    return spec
 
 
 #: Blocks a paragraph ending in ":" leads into, and is kept with.

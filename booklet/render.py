@@ -71,8 +71,6 @@ class DocumentSpec:
     metadata: Metadata
     numbers: NumberStyle
     multiple_of: int = 1
-    #: How many pages the matter after the padding point takes (measured by compose; checked after build).
-    pages_after_pad: int = 1
     source: Loc = field(default_factory=lambda: Loc("<input>"))
     #: A tagged PDF (structure tree, marked content); False draws the same pages untagged.
     tags: bool = True
@@ -97,6 +95,9 @@ class DocumentSpec:
     stop_after: int = 0
     #: ... leaving here the canvas with those pages (not saved).
     stopped: Canvas | None = None
+    #: > 0: a story that can (a booklet's) composes only its first this many sections, ends with `PartEnd`,
+    #: and leaves out what comes after them: for `stop_after`, when those sections fill the pages drawn.
+    sections_only: int = 0
     #: How many times the story was laid out (counted by `_build`: one layout, or two when revised, and
     #: one more for each time the padding was tried again).
     layouts: int = 0
@@ -141,6 +142,22 @@ class PadTo(Flowable):
         self.make_pages = make_pages
 
 
+class PartEnded(Exception):  # noqa: N818 - not an error: the story ran short of the pages asked for
+    """Raised when a story composed in part (`DocumentSpec.sections_only`) reaches its end: the sections
+    composed did not fill the pages to be drawn (or something measured past them)."""
+
+
+class PartEnd(Flowable):
+    """The end of a story composed in part: reaching it, or measuring it, raises PartEnded, so a page
+    is never laid out from a story that is missing what comes next."""
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        raise PartEnded
+
+    def draw(self) -> None:
+        raise PartEnded
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What one layout of a story came to: pages in all, pages added by PadTo, and the page each
@@ -151,8 +168,9 @@ class Outcome:
     headings: dict[str, int]
 
 
-#: A story maker: takes the number of pages the back matter needs.
-Story = Callable[[int], list[Flowable]]
+#: A story maker: takes the number of pages the matter after the padding point needs, or None for as many as
+#: the composer measures (the layout checks it, and lays the story out again when it ran longer).
+Story = Callable[[int | None], list[Flowable]]
 
 
 def is_float(flowable: Flowable) -> bool:
@@ -216,6 +234,8 @@ class _Doc(BaseDocTemplate):
 
     def handle_flowable(self, flowables: list[Flowable]) -> None:
         first = flowables[0]
+        if isinstance(first, PartEnd):
+            raise PartEnded
         frame = getattr(self, "frame", None)
         if self.floats and frame is not None and (_ends_flow(first) or frame._atTop or (
                 getattr(first, "_booklet_section_start", False) and _used(frame) >= 0.5)):
@@ -307,7 +327,7 @@ def layouts(spec: DocumentSpec) -> tuple[list[tuple[Story, bytes, int]], int, Ou
 
 def _laid_out(spec: DocumentSpec, story: Story) -> tuple[bytes, int, Outcome]:
     """One story laid out, padded to a multiple of `spec.multiple_of` pages."""
-    back_pages = spec.pages_after_pad
+    back_pages: int | None = None
     for _ in range(3):
         pdf, pages, actual_back_pages, outcome = _build(spec, back_pages, story)
         if spec.multiple_of == 1 or pages % spec.multiple_of == 0:
@@ -316,7 +336,7 @@ def _laid_out(spec: DocumentSpec, story: Story) -> tuple[bytes, int, Outcome]:
     raise AssertionError(f"page count {pages} is not a multiple of {spec.multiple_of}")
 
 
-def _build(spec: DocumentSpec, back_pages: int, story: Story) -> tuple[bytes, int, int, Outcome]:
+def _build(spec: DocumentSpec, back_pages: int | None, story: Story) -> tuple[bytes, int, int, Outcome]:
     spec.layouts += 1
     buffer = io.BytesIO()
     md = spec.metadata

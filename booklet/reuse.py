@@ -27,8 +27,12 @@ it; when a check fails the copy is rendered in full (never a copy that differs f
   (a long name pushing text onto the next page) changes the check page or the structure elements, and
   that copy is rendered in full.
 
-What a copy costs: composing the story (all of it: compose builds the whole story), laying out and
-drawing the first pages of each layout, and saving those pages on their own (their fonts subset again).
+What a copy costs: composing the sections its first pages show and the next one (`DocumentSpec.sections_only`:
+the template checks that this part draws the same first pages as the whole story, and a part that runs out
+before the check page is full raises PartEnded, so that copy is rendered in full), laying out and drawing
+the first pages of each layout, and saving those pages on their own (their fonts subset again). The back
+matter is not composed at all. Composing gives the same warnings for any values (the template checks it
+with both sets of stand-ins), so a copy reports the template's.
 """
 
 from __future__ import annotations
@@ -43,8 +47,8 @@ from reportlab.pdfgen.canvas import Canvas
 from . import api
 from . import render as rendering
 from . import rl_internals as rl
-from .errors import BookletError
-from .render import DocumentSpec, Outcome, Stopped, Story
+from .errors import BookletError, Problem
+from .render import DocumentSpec, Outcome, PartEnded, Stopped, Story
 
 #: Stand-in values for the template: digits, which a font draws at one width, so the two sets lay out
 #: alike and differ only on the pages that print them; no spaces, so no phone number or address is seen.
@@ -199,6 +203,9 @@ class Layout:
     changeable: dict[int, int]
     #: The /BaseFont of each font object in `first` (a copy's must be the same).
     base_fonts: dict[int, bytes]
+    #: How many sections a copy composes (`DocumentSpec.sections_only`: those whose headings the first pages
+    #: show, and the next); 0: all of them (the first pages were not the same from the sections alone).
+    sections: int = 0
 
 
 @dataclass(frozen=True)
@@ -209,6 +216,9 @@ class Template:
     kept: int
     #: What the first layout came to (pages, padding, where the headings landed): what `revise` is given.
     outcome: Outcome
+    #: The warnings composing the document gave (a picture whose text prints small): a copy composes only
+    #: its first sections, and these do not depend on the values (both sets of stand-ins give the same).
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def pages(self) -> int:
@@ -229,16 +239,21 @@ def _layouts(spec: DocumentSpec) -> tuple[list[tuple[Story, bytes, int]], int, O
     return found, kept, outcome
 
 
-def _first_pages(spec: DocumentSpec, story: Story, stop: int) -> bytes | None:
-    """The first `stop` pages of one layout of `story`, saved on their own; None if the document is shorter."""
-    spec.stop_after, spec.stopped = stop, None
+def _first_pages(spec: DocumentSpec, story: Story, stop: int, sections: int = 0) -> tuple[bytes, int] | None:
+    """The first `stop` pages of one layout of `story` (composed up to section `sections`, 0: all), saved on
+    their own, and how many sections' headings they show; None if the document (or the part of it composed)
+    is shorter."""
+    spec.stop_after, spec.stopped, spec.sections_only = stop, None, sections
     try:
         rendering._laid_out(spec, story)
     except Stopped:
         assert spec.stopped is not None
-        return _save_as_drawn(spec.stopped)
+        headings = len(spec.stopped._page_numbers)  # render._Canvas: a form per section heading drawn
+        return _save_as_drawn(spec.stopped), headings
+    except PartEnded:
+        return None
     finally:
-        spec.stop_after = 0
+        spec.stop_after = spec.sections_only = 0
     return None
 
 
@@ -272,12 +287,16 @@ def make_template(p: api.Prepared, options: Options = Options()) -> Template:
     stand_ins = [{name: value for name in names} for value in STAND_INS]
     spec = _spec(p, stand_ins[0], options)
     found, kept, outcome = _layouts(spec)
-    other, other_kept, _ = _layouts(_spec(p, stand_ins[1], options))
+    warnings = tuple(spec.warnings)
+    other_spec = _spec(p, stand_ins[1], options)
+    other, other_kept, _ = _layouts(other_spec)
     if len(other) != len(found) or other_kept != kept:
         raise NoTemplate("the stand-in values change how the document is laid out")
+    if tuple(other_spec.warnings) != warnings:
+        raise NoTemplate("the stand-in values change the warnings")
     layouts = tuple(_layout(spec, story, pdf, other_pdf)
                     for (story, pdf, _), (_, other_pdf, _) in zip(found, other, strict=True))
-    return Template(layouts, kept, outcome)
+    return Template(layouts, kept, outcome, warnings)
 
 
 def _layout(spec: DocumentSpec, story: Story, pdf: bytes, other_pdf: bytes) -> Layout:
@@ -296,9 +315,14 @@ def _layout(spec: DocumentSpec, story: Story, pdf: bytes, other_pdf: bytes) -> L
     stop = max(shown, default=-1) + 2
     if stop >= len(contents):
         raise NoTemplate("the values are shown on the last pages: nothing after the check page to reuse")
-    first_pdf = _first_pages(spec, story, stop)
-    if first_pdf is None:
+    drawn = _first_pages(spec, story, stop)
+    if drawn is None:
         raise NoTemplate("the document ended before the check page")
+    first_pdf, headings = drawn
+    # A copy composes the sections these pages show and the next one, if that draws the same pages.
+    sections = headings + 1
+    if _first_pages(spec, story, stop, sections) != drawn:
+        sections = 0
     first = _Pdf(first_pdf)
     first_contents = first.page_contents()
     if len(first_contents) != stop:
@@ -319,7 +343,7 @@ def _layout(spec: DocumentSpec, story: Story, pdf: bytes, other_pdf: bytes) -> L
     for number, in_whole in changeable.items():
         if _renumbered(first.body(number), changeable) != whole.body(in_whole):
             raise NoTemplate("a font subset differs from the whole document's (a character drawn later is not seeded)")
-    return Layout(whole, len(contents), stop, first, changeable, base_fonts)
+    return Layout(whole, len(contents), stop, first, changeable, base_fonts, sections)
 
 
 def _changes(layout: Layout, first: _Pdf) -> dict[int, bytes] | None:
@@ -355,10 +379,10 @@ def _copy(template: Template, spec: DocumentSpec) -> bytes | None:
         return None
     copy = None
     for i, (layout, story) in enumerate(zip(template.layouts, stories, strict=True)):
-        first = _first_pages(spec, story, layout.stop)
-        if first is None:
+        drawn = _first_pages(spec, story, layout.stop, layout.sections)
+        if drawn is None:
             return None
-        replaced = _changes(layout, _Pdf(first))
+        replaced = _changes(layout, _Pdf(drawn[0]))
         if replaced is None:
             return None
         if i == template.kept:
@@ -401,6 +425,6 @@ def render_copy(p: api.Prepared, values: dict[str, str] | None, *, values_source
         except (BookletError, ValueError):  # the full render below says what is wrong, or does it right
             copy = None
         if copy is not None:
-            return api.Result(copy, template.pages, p.theme.notices, warnings=(*p.warnings, *spec.warnings))
+            return api.Result(copy, template.pages, p.theme.notices, warnings=(*p.warnings, *template.warnings))
     return api.render_prepared(p, values, values_source=values_source, tags=tags, pdfua=pdfua, bleed=bleed,
                                marks=marks, one_side=one_side)

@@ -9,14 +9,17 @@ import csv
 import io
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
 from conftest import CONTENT, EXAMPLE, normalise
 from pypdf import PdfReader
 
-from booklet import api, batch, reuse
+from booklet import api, batch, compose_booklet, reuse
+from booklet import render as rendering
 
 NAMES = {
     "accents": "Zoë O'Brien",
@@ -127,6 +130,47 @@ def test_which_copies_are_written_from_the_template(prepared: dict[str, api.Prep
         for name in NAMES.values():
             reuse.render_copy(prepared[variant], values(name))
         assert full == [NAMES["very long"]], variant
+
+
+def test_a_copy_composes_only_the_sections_its_first_pages_show(prepared: dict[str, api.Prepared],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The template notes how many sections the first pages show (and one more); a copy composes those alone
+    (each heading is still made: the contents page lists every section) and is still its row's build."""
+    p = prepared["large-print"]
+    template = reuse.template_for(p, reuse.Options())
+    assert template is not None
+    assert [layout.sections for layout in template.layouts] == [3]
+    assert len(p.handout.sections) == 8
+    composed: list[str] = []
+    section_body = compose_booklet.section_body
+
+    def counted(c: Any, section: Any, frame_height: float) -> Any:
+        composed.append(section.heading)
+        return section_body(c, section, frame_height)
+
+    monkeypatch.setattr(compose_booklet, "section_body", counted)
+    copy = reuse.render_copy(p, values(NAMES["accents"]))
+    assert composed == [s.heading for s in p.handout.sections[:3]]
+    composed.clear()
+    build = api.render_prepared(p, values(NAMES["accents"]))
+    assert len(composed) == 8
+    assert copy.pdf == build.pdf
+
+
+def test_a_part_too_short_for_the_pages_drawn_is_not_used(prepared: dict[str, api.Prepared]) -> None:
+    """A story composed in part ends in render.PartEnd: laying it out to its end raises PartEnded rather than
+    finishing a shorter document, so a copy whose part runs short of its check page is rendered in full."""
+    p = prepared["large-print"]
+    row = values(NAMES["accents"])
+    spec = reuse._spec(p, row, reuse.Options())
+    spec.sections_only = 1
+    with pytest.raises(rendering.PartEnded):
+        rendering._laid_out(spec, spec.story)
+    template = reuse.template_for(p, reuse.Options())
+    assert template is not None
+    assert reuse._copy(template, reuse._spec(p, row, reuse.Options())) == api.render_prepared(p, row).pdf
+    short = replace(template, layouts=tuple(replace(layout, sections=1) for layout in template.layouts))
+    assert reuse._copy(short, reuse._spec(p, row, reuse.Options())) is None
 
 
 def test_copies_read_back_like_builds(prepared: dict[str, api.Prepared]) -> None:
