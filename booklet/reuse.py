@@ -416,7 +416,11 @@ def render_copy(p: api.Prepared, values: dict[str, str] | None, *, values_source
                 tags: bool = True, pdfua: bool = False, bleed: float = 0.0, marks: bool = False,
                 one_side: bool = False) -> api.Result:
     """`api.render_prepared`, the same bytes, drawing only the pages that show the values when it can."""
-    options = Options(tags, pdfua, bleed, marks, one_side)
+    with rendering.collecting_less():  # as render does: a copy (and a template) is laid out with rare collections
+        return _render_copy(p, values, values_source, Options(tags, pdfua, bleed, marks, one_side))
+
+
+def _render_copy(p: api.Prepared, values: dict[str, str] | None, values_source: str, options: Options) -> api.Result:
     template = template_for(p, options) if values and p.handout.placeholders else None
     if template is not None:
         spec = _spec(p, dict(values or {}), options, values_source)  # bad values fail here, as in a full render
@@ -426,5 +430,5 @@ def render_copy(p: api.Prepared, values: dict[str, str] | None, *, values_source
             copy = None
         if copy is not None:
             return api.Result(copy, template.pages, p.theme.notices, warnings=(*p.warnings, *template.warnings))
-    return api.render_prepared(p, values, values_source=values_source, tags=tags, pdfua=pdfua, bleed=bleed,
-                               marks=marks, one_side=one_side)
+    return api.render_prepared(p, values, values_source=values_source, tags=options.tags, pdfua=options.pdfua,
+                               bleed=options.bleed, marks=options.marks, one_side=options.one_side)
