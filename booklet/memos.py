@@ -90,10 +90,12 @@ SUBSETS: BoundedMemo[bytes] = BoundedMemo(SUBSET_BYTES)
 
 
 def install() -> None:
-    """Route ReportLab's picture decoding, font subsetting and stream compression through the memos (once)."""
+    """Route ReportLab's picture decoding, font subsetting and stream compression through the memos, and its
+    formatting of PDF objects through `rl_internals.faster_formatting` (once)."""
     rl.memoise_compression(COMPRESSED, MIN_COMPRESSED)
     rl.memoise_decoded_pictures(PICTURES)
     rl.memoise_subsets(SUBSETS)
+    rl.faster_formatting()
 
 
 def clear() -> None:

@@ -62,6 +62,21 @@ def test_warm_memos_give_the_bytes_of_a_fresh_process() -> None:
     assert first == second == fresh
 
 
+def test_faster_formatting_writes_what_reportlab_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """rl_internals.faster_formatting: every build of BUILDS, formatted by ReportLab's own functions, is the
+    same bytes."""
+    from reportlab.pdfbase import pdfdoc
+
+    from booklet import rl_internals
+
+    faster = [digest(*build) for build in BUILDS]
+    assert set(rl_internals.REPORTLAB_FORMATTING) == {"format", "pdfdocEnc", "PDFName"}
+    for name, original in rl_internals.REPORTLAB_FORMATTING.items():
+        assert getattr(pdfdoc, name) is not original
+        monkeypatch.setattr(pdfdoc, name, original)
+    assert [digest(*build) for build in BUILDS] == faster
+
+
 def test_memos_stay_within_their_bounds() -> None:
     memo: memos.BoundedMemo[bytes] = memos.BoundedMemo(max_bytes=100)
     for i in range(10):
