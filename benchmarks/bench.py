@@ -93,12 +93,21 @@ def distinct_copies(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-NAMES = ["Zoë O'Brien", "Łucja Dvořák", "François Nuñez", "Nguyễn Thị Thanh Hà", "Siobhán Müller"]
+GIVEN = ("Zoë", "Łucja", "François", "Siobhán", "Nguyễn Thị", "Ágnes", "Jürgen", "Dvořák")
+#: Letters for the rows' names, one new per row: Latin-1 and Latin Extended-A letters.
+LETTERS = [chr(c) for c in range(0xC0, 0x180) if chr(c).isalpha() and c not in (0xD7, 0xF7)]
 
 
-def personalised(folder: Path, rows: int, name: Callable[[int], str] | None = None) -> tuple[Path, Path]:
+def accented_name(i: int) -> str:
+    """Row i's patient: an accented given name and a surname with a letter no earlier row had (so every
+    copy's font subsets differ), and the row number."""
+    letter = LETTERS[i % len(LETTERS)]
+    return f"{GIVEN[i % len(GIVEN)]} {letter}{'stergaard' if letter.islower() else 'sterberg'}-{i}"
+
+
+def personalised(folder: Path, rows: int, name: Callable[[int], str] = accented_name) -> tuple[Path, Path]:
     """The handout with a patient's name on the cover and in the first paragraph, and a CSV of `rows` patients
-    (`name(i)`: row i's name; default: five accented names in turn, each with its row number)."""
+    (`name(i)`: row i's name)."""
     text = handout_text()
     text = re.sub(r"^audience: .*$", "audience: Prepared for {{ patient_name }} (hospital number {{ patient_id }})",
                   text, count=1, flags=re.M)
@@ -113,7 +122,7 @@ def personalised(folder: Path, rows: int, name: Callable[[int], str] | None = No
         w = csv.writer(f)
         w.writerow(["patient_id", "patient_name"])
         for i in range(rows):
-            w.writerow([f"P{i:05d}", name(i) if name else f"{NAMES[i % len(NAMES)]} {i}"])
+            w.writerow([f"P{i:05d}", name(i)])
     return content, data
 
 
@@ -144,14 +153,18 @@ def in_process(contents: list[Path], clinic: Path, repeat: int) -> dict[str, flo
             "render_ms": statistics.median(renders), "pages": pages}
 
 
-def run_batch(contents: list[Path], clinic: Path, out: Path, jobs: int, data: Path | None = None
-              ) -> dict[str, float]:
-    """A batch through booklet.batch, as `booklet batch` runs it, in a fresh process (cold caches, like the CLI)."""
+def run_batch(contents: list[Path], clinic: Path, out: Path, jobs: int, data: Path | None = None,
+              setup: str = "") -> dict[str, float]:
+    """A batch through booklet.batch, as `booklet batch` runs it, in a fresh process (cold caches, like the CLI).
+    Timed as peers.py times its batches: from after the program's imports (also given: with them). `setup`:
+    Python run after the imports (`api` and `batch` are imported), such as a change to compare against."""
     code = f"""
 import json, resource, sys, time
 from pathlib import Path
+t0 = time.perf_counter()
+from booklet import api, batch
 t = time.perf_counter()
-from booklet import batch
+{setup}
 work = batch.plan([Path(p) for p in {[str(c) for c in contents]!r}], clinic=Path({str(clinic)!r}),
                   data={str(data) if data else None!r} and Path({str(data)!r}), out=Path({str(out)!r}))
 result = batch.run(work, jobs={jobs})
@@ -159,7 +172,7 @@ dt = time.perf_counter() - t
 assert not result.failed, result.failed[0].error
 cpu = sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
                                             resource.getrusage(resource.RUSAGE_CHILDREN)))
-print(json.dumps({{"docs": len(result.written), "seconds": dt, "cpu": cpu,
+print(json.dumps({{"docs": len(result.written), "seconds": dt, "import": t - t0, "cpu": cpu,
                   "peaks_kb": list(result.peak_rss_kb.values())}}))
 """
     import json
@@ -167,7 +180,8 @@ print(json.dumps({{"docs": len(result.written), "seconds": dt, "cpu": cpu,
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     r = json.loads(done.stdout.strip().splitlines()[-1])
     return {"docs": r["docs"], "seconds": r["seconds"], "docs_per_s": r["docs"] / r["seconds"],
-            "cpu_ms": r["cpu"] / r["docs"] * 1000, "peak_mb": max(r["peaks_kb"]) / 1024 if r["peaks_kb"] else 0.0}
+            "with_import_per_s": r["docs"] / (r["seconds"] + r["import"]), "cpu_ms": r["cpu"] / r["docs"] * 1000,
+            "peak_mb": max(r["peaks_kb"]) / 1024 if r["peaks_kb"] else 0.0}
 
 
 def process_time(args: list[str], runs: int = 5, env: dict[str, str] | None = None) -> tuple[float, float]:
@@ -216,28 +230,37 @@ def impose_ms(content: Path, clinic: Path, repeat: int) -> float:
     return statistics.median(times)
 
 
-def peers(engine: str, repeat: int, batch: int, workers: int) -> dict[str, float]:
-    peers_py = BENCH / "peers.py"
-    base = [str(PEERS_PYTHON), str(peers_py), str(CORPUS / "breast-cancer.yaml"), "--clinic",
-            str(CORPUS / "clinic.yaml"), "--engine", engine]
-    out: dict[str, float] = {}
-    r = subprocess.run([*base, "--repeat", str(repeat)], capture_output=True, text=True, cwd=BENCH)
+def peer_in_process(engine: str, repeat: int) -> dict[str, float]:
+    """ms per document in one process (peers.py --repeat): the first (start-up included) and the median."""
+    r = subprocess.run([*_peer_command(engine), "--repeat", str(repeat)], capture_output=True, text=True, cwd=BENCH)
     m = re.search(r"first_ms=([\d.]+) median_ms=([\d.]+)", r.stdout)
-    if m:
-        out["first_ms"], out["median_ms"] = float(m.group(1)), float(m.group(2))
-    r = subprocess.run([*base, "--batch", str(batch), "--workers", str(workers)], capture_output=True, text=True,
-                       cwd=BENCH)
-    m = re.search(r"docs_per_s=([\d.]+)", r.stdout)
-    if m:
-        out["docs_per_s"] = float(m.group(1))
-    r = subprocess.run([*base, "--batch", str(batch), "--workers", str(workers), "--vary", "ref"],
+    return {"first_ms": float(m.group(1)), "median_ms": float(m.group(2))} if m else {}
+
+
+def peer_batch(engine: str, docs: int, workers: int, vary: str) -> float | None:
+    """Documents/s of a peers.py batch: `vary` all (distinct handouts) or ref (its mail-merge)."""
+    r = subprocess.run([*_peer_command(engine), "--batch", str(docs), "--workers", str(workers), "--vary", vary],
                        capture_output=True, text=True, cwd=BENCH)
     m = re.search(r"docs_per_s=([\d.]+)", r.stdout)
-    if m:
-        out["ref_docs_per_s"] = float(m.group(1))
-    if not out:
-        out["error"] = (r.stderr or r.stdout).strip().splitlines()[-1:] or ["no output"]  # type: ignore[assignment]
-    return out
+    return float(m.group(1)) if m else None
+
+
+def _peer_command(engine: str) -> list[str]:
+    return [str(PEERS_PYTHON), str(BENCH / "peers.py"), str(CORPUS / "breast-cancer.yaml"), "--clinic",
+            str(CORPUS / "clinic.yaml"), "--engine", engine]
+
+
+def mailing(rows: int, workers: int) -> list[str]:
+    """benchmarks/mailing.py's report of `rows` personalised copies on a Dask LocalCluster: its summary lines."""
+    r = subprocess.run([sys.executable, str(Path(__file__).with_name("mailing.py")), "--rows", str(rows),
+                        "--workers", str(workers)], capture_output=True, text=True)
+    lines = [line for line in r.stdout.splitlines() if line.strip()]
+    keep = [line for line in lines if "copies in" in line or "peak RSS" in line or "RSS at" in line]
+    return keep or [f"mailing.py failed: {(r.stderr or r.stdout).strip().splitlines()[-1:]}"]
+
+
+def rates(runs: list[dict[str, float]]) -> str:
+    return ", ".join(f"{r['docs_per_s']:.1f}" for r in runs)
 
 
 # -- report -----------------------------------------------------------------------------
@@ -248,10 +271,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: every core)")
     ap.add_argument("--peers", default="typst,weasyprint", help="peers to run: typst,weasyprint or none")
     ap.add_argument("--flat", type=int, default=0, help="also run a personalised batch of N rows for peak memory")
+    ap.add_argument("--rounds", type=int, default=3, help="batch rounds, each booklet's then Typst's (default 3)")
+    ap.add_argument("--mailing", type=int, default=0,
+                    help="also run N personalised copies on a Dask LocalCluster for memory over time (10000)")
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run, not for reporting)")
     a = ap.parse_args(argv)
     if a.quick:
-        a.repeat, a.docs = 5, 40
+        a.repeat, a.docs, a.rounds = 5, 40, 1
     clinic = CORPUS / "clinic.yaml"
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, jobs={a.jobs}")
     try:
@@ -273,16 +299,30 @@ def main(argv: list[str] | None = None) -> int:
                      f"CPU; {ip['pages']} pages"))
         rows.append(("in process, wall ms/doc", f"{ip['median_ms']:.1f}", "", f"first {ip['first_ms']:.0f} ms"))
         rows.append(("render only, CPU ms/copy (prepared)", f"{ip['render_ms']:.1f}", "", ""))
-        (folder / "out1").mkdir()
-        bd = run_batch(contents, clinic, folder / "out1", a.jobs)
-        rows.append((f"batch {bd['docs']} distinct, docs/s", f"{bd['docs_per_s']:.1f}", "",
-                     f"{bd['seconds']:.2f} s incl. start-up; CPU {bd['cpu_ms']:.0f} ms/doc"))
+        # Throughput beside Typst: each round runs booklet's batch and Typst's right after it, so both see the same
+        # machine; the ratio is of the medians over the rounds.
+        typst = "typst" in a.peers.split(",") and PEERS_PYTHON.exists()
         (folder / "personal").mkdir()
         content, data = personalised(folder / "personal", a.docs)
-        (folder / "out2").mkdir()
-        bp = run_batch([content], clinic, folder / "out2", a.jobs, data)
-        rows.append((f"batch {bp['docs']} personalised rows, docs/s", f"{bp['docs_per_s']:.1f}", "",
-                     f"{bp['seconds']:.2f} s incl. start-up; CPU {bp['cpu_ms']:.0f} ms/doc"))
+        distinct: list[dict[str, float]] = []
+        personal: list[dict[str, float]] = []
+        typst_distinct: list[float] = []
+        typst_ref: list[float] = []
+        for r in range(a.rounds):
+            distinct.append(run_batch(contents, clinic, folder / f"out-d{r}", a.jobs))
+            if typst:
+                typst_distinct.append(peer_batch("typst", a.docs, a.jobs, "all") or float("nan"))
+            personal.append(run_batch([content], clinic, folder / f"out-p{r}", a.jobs, data))
+            if typst:
+                typst_ref.append(peer_batch("typst", a.docs, a.jobs, "ref") or float("nan"))
+        bd = {k: statistics.median(d[k] for d in distinct) for k in distinct[0]}
+        bp = {k: statistics.median(d[k] for d in personal) for k in personal[0]}
+        rows.append((f"batch {a.docs} distinct, docs/s", f"{bd['docs_per_s']:.1f}", "",
+                     f"median of {a.rounds} ({rates(distinct)}); with the "
+                     f"parent's imports {bd['with_import_per_s']:.1f}; CPU {bd['cpu_ms']:.0f} ms/doc"))
+        rows.append((f"batch {a.docs} personalised rows, docs/s", f"{bp['docs_per_s']:.1f}", "",
+                     f"median of {a.rounds} ({rates(personal)}); with the "
+                     f"parent's imports {bp['with_import_per_s']:.1f}; CPU {bp['cpu_ms']:.0f} ms/doc"))
         rows.append(("impose one booklet, ms", f"{impose_ms(contents[0], clinic, a.repeat):.1f}", "", "--impose"))
         runs = 3 if a.quick else 5
         (folder / "distinct" / "one.yaml").write_text(handout_text(), encoding="utf-8")
@@ -305,8 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         if a.flat:
             (folder / "flat").mkdir()
             content, data = personalised(folder / "flat", a.flat)
-            (folder / "out3").mkdir()
-            bf = run_batch([content], clinic, folder / "out3", a.jobs, data)
+            bf = run_batch([content], clinic, folder / "out-flat", a.jobs, data)
             rows.append((f"peak RSS per worker over {a.flat} copies, MB", f"{bf['peak_mb']:.0f}", "< 120",
                          f"{bf['docs_per_s']:.1f} docs/s"))
     width = max(len(r[0]) for r in rows)
@@ -320,18 +359,30 @@ def main(argv: list[str] | None = None) -> int:
     for engine in engines:
         slow = engine == "weasyprint"  # about 0.8 s per document: fewer of them
         repeat = max(3, a.repeat // 4) if slow else a.repeat
-        docs = max(10, a.docs // 10) if slow else a.docs
-        p = peers(engine, repeat, docs, a.jobs)
-        if "error" in p:
-            print(f"\n{engine}: failed: {p['error']}")
-            continue
-        print(f"\n{engine}: in process {p.get('median_ms', float('nan')):.1f} ms/doc (wall; first "
-              f"{p.get('first_ms', float('nan')):.0f} ms, median of {repeat}); batch {docs} distinct "
-              f"{p.get('docs_per_s', float('nan')):.1f} docs/s; batch {docs} varying only the reference "
-              f"{p.get('ref_docs_per_s', float('nan')):.1f} docs/s (jobs={a.jobs})")
-        if engine == "typst" and p.get("docs_per_s") and p.get("ref_docs_per_s"):
-            print(f"booklet / typst: distinct {bd['docs_per_s'] / p['docs_per_s']:.2f}x [>= 0.4x], personalised "
-                  f"{bp['docs_per_s'] / p['ref_docs_per_s']:.2f}x of its mail-merge [>= 1.0x]")
+        p = peer_in_process(engine, repeat)
+        line = (f"\n{engine}: in process {p.get('median_ms', float('nan')):.1f} ms/doc (wall; first "
+                f"{p.get('first_ms', float('nan')):.0f} ms, median of {repeat})")
+        if engine == "typst":
+            line += (f"; batch {a.docs} distinct {statistics.median(typst_distinct):.1f} docs/s "
+                     f"({', '.join(f'{x:.1f}' for x in typst_distinct)}); batch {a.docs} varying only the reference "
+                     f"{statistics.median(typst_ref):.1f} docs/s ({', '.join(f'{x:.1f}' for x in typst_ref)}); "
+                     f"jobs={a.jobs}, each round right after booklet's")
+        elif engine == "weasyprint":
+            docs = max(10, a.docs // 10)
+            line += f"; batch {docs} distinct {peer_batch(engine, docs, a.jobs, 'all') or float('nan'):.1f} docs/s"
+        print(line)
+    if typst:
+        ratios_d = [b["docs_per_s"] / t for b, t in zip(distinct, typst_distinct, strict=True)]
+        ratios_p = [b["docs_per_s"] / t for b, t in zip(personal, typst_ref, strict=True)]
+        print(f"booklet / typst: distinct {bd['docs_per_s'] / statistics.median(typst_distinct):.2f}x [>= 0.4x] "
+              f"(rounds {', '.join(f'{x:.2f}' for x in ratios_d)}), personalised "
+              f"{bp['docs_per_s'] / statistics.median(typst_ref):.2f}x of its mail-merge [>= 1.0x] "
+              f"(rounds {', '.join(f'{x:.2f}' for x in ratios_p)})")
+    if a.mailing:
+        print(f"\nmailing: {a.mailing} personalised copies on a Dask LocalCluster of {a.jobs} workers "
+              "(benchmarks/mailing.py):")
+        for line in mailing(a.mailing, a.jobs):
+            print(f"  {line}")
     load_after = os.getloadavg()
     print(f"\nload average (1, 5, 15 min): before {' '.join(f'{x:.2f}' for x in load_before)}, after "
           f"{' '.join(f'{x:.2f}' for x in load_after)} on {os.cpu_count()} cores"

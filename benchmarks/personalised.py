@@ -23,7 +23,6 @@ row had, so every copy's font subsets differ. Everything is written to a tempora
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import statistics
@@ -33,22 +32,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import BENCH, CORPUS, PEERS_PYTHON
-from bench import personalised as handout_and_rows
-
-GIVEN = ("Zoë", "Łucja", "François", "Siobhán", "Nguyễn Thị", "Ágnes", "Jürgen", "Dvořák")
-#: Letters for the rows' names, one new per row: Latin-1 and Latin Extended-A letters.
-LETTERS = [chr(c) for c in range(0xC0, 0x180) if chr(c).isalpha() and c not in (0xD7, 0xF7)]
-
-
-def personalised(folder: Path, rows: int) -> tuple[Path, Path]:
-    """bench.py's personalised handout, with a new accented letter in each row's name."""
-    return handout_and_rows(folder, rows, name)
-
-
-def name(i: int) -> str:
-    letter = LETTERS[i % len(LETTERS)]
-    return f"{GIVEN[i % len(GIVEN)]} {letter}{'stergaard' if letter.islower() else 'sterberg'}-{i}"
+from bench import BENCH, CORPUS, PEERS_PYTHON, personalised
+from bench import accented_name as name
+from bench import run_batch as bench_batch
 
 
 def in_process(content: Path, clinic: Path, rows: int) -> dict[str, float | str]:
@@ -74,26 +60,9 @@ def in_process(content: Path, clinic: Path, rows: int) -> dict[str, float | str]
 
 
 def run_batch(content: Path, clinic: Path, data: Path, out: Path, jobs: int, reuse: bool) -> dict[str, float]:
-    """A batch through booklet.batch in a fresh process; `reuse=False` renders every copy in full."""
-    code = f"""
-import json, time
-from pathlib import Path
-t = time.perf_counter()
-from booklet import api, batch
-if not {reuse!r}:
-    batch.reuse.render_copy = api.render_prepared
-work = batch.plan([Path({str(content)!r})], clinic=Path({str(clinic)!r}), data=Path({str(data)!r}),
-                  out=Path({str(out)!r}))
-result = batch.run(work, jobs={jobs})
-dt = time.perf_counter() - t
-assert not result.failed, result.failed[0].error
-print(json.dumps({{"docs": len(result.written), "seconds": dt}}))
-"""
-    before = children_cpu()
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    cpu = children_cpu() - before
-    r = json.loads(done.stdout.strip().splitlines()[-1])
-    return {"docs": r["docs"], "docs_per_s": r["docs"] / r["seconds"], "cpu_ms": cpu * 1000 / r["docs"]}
+    """bench.run_batch of the rows; `reuse=False` renders every copy in full."""
+    return bench_batch([content], clinic, out, jobs, data,
+                       setup="" if reuse else "batch.reuse.render_copy = api.render_prepared")
 
 
 def children_cpu() -> float:
