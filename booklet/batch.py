@@ -263,6 +263,8 @@ class Job:
     bleed: float = 0.0  # points; with `marks`, pages for a print shop (booklet/bleed.py)
     marks: bool = False
     one_side: bool = False  # a summary on the front of the sheet only (refused when it needs the back)
+    tags: bool = True  # a tagged PDF (structure tree), as the single commands make without --no-tags
+    pdfua: bool = False  # claim PDF/UA-1 in the metadata (--pdfua)
     row: int | None = None  # the CSV row (1-based data rows), for the manifest
     #: fsync the file before it counts as written. A run with a manifest leaves it to the manifest's
     #: checksums instead (see `run`): one fsync per copy is what limits a mailing of 500,000.
@@ -324,7 +326,8 @@ def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequ
          data: Path | None = None, name: str | None = None, paper: str = "a4", impose: bool = False,
          combine: Path | None = None, out: Path = Path("out"), assets: tuple[Path, ...] = (),
          bleed: float = 0.0, marks: bool = False, one_side: bool = False,
-         values: Mapping[str, str] | None = None, absolute_paths: bool = False) -> Plan:
+         values: Mapping[str, str] | None = None, absolute_paths: bool = False, tags: bool = True,
+         pdfua: bool = False) -> Plan:
     """Check the options and inputs and list the jobs; BookletError when nothing can start.
     `values` (`--set`) fill placeholders in every copy; a CSV column of the same name is refused.
     `absolute_paths`: the jobs name every file by its absolute path, for workers on other machines
@@ -395,7 +398,7 @@ def plan(contents: Sequence[Path], *, clinic: Path | None = None, variants: Sequ
                     unprepared[content, variant] = exc
     recipe = _Recipe(tuple(contents), tuple(variants), patients, template, name, shared, loaded, unprepared,
                      placeholders, out, Path(combine) if combine is not None else None, clinic, paper, assets,
-                     impose, bleed, marks, one_side)
+                     impose, bleed, marks, one_side, tags, pdfua)
     total = (patients.count if patients else 1) * len(contents) * len(variants)
     return Plan(out, total, Path(combine) if combine is not None else None, notes, recipe)
 
@@ -426,6 +429,8 @@ class _Recipe:
     bleed: float
     marks: bool
     one_side: bool
+    tags: bool
+    pdfua: bool
 
     def __iter__(self) -> Iterator[Job | Outcome]:
         folder = self.out.resolve()
@@ -483,7 +488,8 @@ class _Recipe:
             values_source=f"{patients.path}:{row.line} (row {row.number}) column" if row and patients
             else "--set" if self.shared else "",
             personal=row is not None,
-            bleed=self.bleed, marks=self.marks, one_side=self.one_side, row=number,
+            bleed=self.bleed, marks=self.marks, one_side=self.one_side, tags=self.tags, pdfua=self.pdfua,
+            row=number,
         )
 
     def _owner(self, taken: int) -> str:
@@ -929,7 +935,8 @@ def _pdf(job: Job) -> tuple[bytes, int, Handout, tuple[Problem, ...]]:
     # Without --data a handout's placeholders have no values: that fails here, with the usual message.
     # A row's copy draws only the pages that show its values when it can (booklet/reuse.py): the same bytes.
     result = reuse.render_copy(prepared, job.values, values_source=job.values_source or "a CSV given with --data",
-                               bleed=job.bleed, marks=job.marks, one_side=job.one_side)
+                               tags=job.tags, pdfua=job.pdfua, bleed=job.bleed, marks=job.marks,
+                               one_side=job.one_side)
     pdf = result.pdf
     if job.impose:
         from .impose import impose_saddle_stitch

@@ -581,13 +581,16 @@ def init(folder: Path) -> None:
 @ASSETS
 @click.option("--one-side", is_flag=True,
               help="Summaries on the front of the sheet only: refused when one needs the back.")
+@click.option("--pdfua", is_flag=True, help="Claim PDF/UA-1 in each PDF's metadata, as the single commands do.")
+@click.option("--no-tags", is_flag=True, help="Leave out the structure tags (same pages, untagged PDFs).")
 @print_options
 @console_options
 @reports_errors
 def batch(contents: tuple[Path, ...], clinic: Path | None, no_clinic: bool, variants: tuple[str, ...],
           data: Path | None, settings: tuple[str, ...], name: str | None, paper: str, impose: bool,
           combine: Path | None, jobs: int | None, out: Path, scheduler: str | None, manifest: Path | None,
-          resume: bool, assets: tuple[Path, ...], one_side: bool, bleed: str | None, marks: bool) -> None:
+          resume: bool, assets: tuple[Path, ...], one_side: bool, pdfua: bool, no_tags: bool, bleed: str | None,
+          marks: bool) -> None:
     """Make many PDFs at once: every CONTENT.yaml in every --variant, or one copy per patient with --data.
 
     One failing item never stops the others. Exit 0 when all were written, 1 when any
@@ -629,7 +632,8 @@ def batch(contents: tuple[Path, ...], clinic: Path | None, no_clinic: bool, vari
                          "Start workers with --nthreads 1 --nworkers N to use every core")
         work = plan(list(contents), clinic=clinic, variants=variants, data=data, name=name, paper=paper,
                     impose=impose, combine=combine, out=out, assets=assets, bleed=parse_bleed(bleed), marks=marks,
-                    one_side=one_side, values=parse_set_options(settings), absolute_paths=cluster is not None)
+                    one_side=one_side, values=parse_set_options(settings), absolute_paths=cluster is not None,
+                    tags=not no_tags, pdfua=pdfua)
         for note in work.notes:  # a content file skipped because it is the clinic profile (booklet/batch.py)
             say.info(str(note))
         show = _BatchProgress(sys.stderr.isatty() and not say.quiet, quiet=say.quiet)

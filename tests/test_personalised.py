@@ -15,11 +15,13 @@ from typing import Any
 
 import pikepdf
 import pytest
-from conftest import CONTENT, EXAMPLE, normalise
+from click.testing import CliRunner
+from conftest import CONTENT, EXAMPLE, VERAPDF, assert_pdfua, assert_verapdf_ua1, normalise
 from pypdf import PdfReader
 
 from booklet import api, batch, compose_booklet, reuse
 from booklet import render as rendering
+from booklet.cli import main
 
 NAMES = {
     "accents": "Zoë O'Brien",
@@ -235,3 +237,23 @@ def test_a_batch_writes_each_row_as_its_build(personal: Path, tmp_path: Path) ->
     for i, name in enumerate(list(NAMES.values())[:4]):
         build = api.build(personal, variant="large-print", values={"patient_id": f"P{i}", "patient_name": name})
         assert runs[0][f"P{i}.pdf"] == build.pdf, name
+
+
+def test_batch_pdfua_copies_are_their_builds_and_pass_pdfua(personal: Path, tmp_path: Path) -> None:
+    """`booklet batch --data --pdfua`: each copy (written from the template) is `booklet build --pdfua --set`
+    of its row, claims PDF/UA-1 and passes page-validation's PDF/UA-1 profile (veraPDF when it is here)."""
+    data = tmp_path / "patients.csv"
+    data.write_text("patient_id,patient_name\nP1,Zoë O'Brien\nP2,Łucja Dvořák\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["batch", str(personal), "--data", str(data), "--pdfua", "--out",
+                                       str(tmp_path / "out"), "--name", "{{ patient_id }}", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    copies = sorted((tmp_path / "out").glob("*.pdf"))
+    assert [p.name for p in copies] == ["P1.pdf", "P2.pdf"]
+    for path, name in zip(copies, ("Zoë O'Brien", "Łucja Dvořák"), strict=True):
+        build = api.build(personal, pdfua=True, values={"patient_id": path.stem, "patient_name": name})
+        assert path.read_bytes() == build.pdf
+        with pikepdf.open(path) as doc:
+            assert "pdfuaid" in bytes(doc.Root.Metadata.read_bytes()).decode("utf-8")
+    assert_pdfua(copies)
+    if VERAPDF is not None:
+        assert_verapdf_ua1(copies)
