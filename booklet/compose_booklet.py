@@ -244,12 +244,11 @@ def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
     has_contents = len(handout.sections) >= CONTENTS_FROM
 
     def make_story(contents: bool, glance_page: bool) -> Story:
-        def story(back_pages: int | None) -> list[Flowable]:
-            """Fresh flowables each time: ReportLab changes them as it lays them out. With `spec.sections_only`,
-            the first sections only (every heading is still made: the contents page lists them all)."""
+        def story(back_pages: int | None, part: int = 0) -> list[Flowable]:
+            """Fresh flowables each time: ReportLab changes them as it lays them out. With `part`, the first
+            sections only (every heading is still made: the contents page lists them all)."""
             c.headings = []
             sections: list[Flowable] = []
-            part = spec.sections_only
             for number, section in enumerate(handout.sections, 1):
                 heading = c.heading(section.heading, f"s{number}")
                 if part and number > part:
@@ -304,7 +303,7 @@ def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
             return None
         return make_story(has_contents and not drop_contents, not compact), drop_contents
 
-    spec = DocumentSpec(
+    return DocumentSpec(
         page=(page.width, page.height),
         frames=frames,
         decorate={"cover": furniture.cover, "inner": furniture.inner, "back": furniture.back},
@@ -318,7 +317,6 @@ def compose_booklet(handout: m.Handout, clinic: m.Clinic, theme: Theme, fonts: F
         warnings=c.warnings,
         right_to_left=theme.direction.rtl,
     )
-    return spec
 
 
 #: Blocks a paragraph ending in ":" leads into, and is kept with.

@@ -770,7 +770,7 @@ class SummaryPage:
             page=(self.page.width, self.page.height),
             frames=frames,
             decorate=decorate,
-            story=lambda _back_pages: self._story(),
+            story=lambda _back_pages, _part: self._story(),  # one sheet: never cut short
             metadata=metadata(self.handout, self.clinic, self.values),
             numbers=NumberStyle(self.fonts.regular, s.body.fontSize, self.theme.palette.text, 0, 0),
             source=self.handout.loc,

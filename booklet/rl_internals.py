@@ -26,7 +26,7 @@ from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import paragraph
-from reportlab.platypus.flowables import DDIndenter, LIIndenter, ListFlowable, _ContainerSpace
+from reportlab.platypus.flowables import DDIndenter, Flowable, LIIndenter, ListFlowable, _ContainerSpace
 
 #: The ReportLab series these internals were checked against.
 SERIES = "5.1."
@@ -184,6 +184,21 @@ def number(value: float) -> bytes:
     return fp_str(value).encode("ascii")
 
 
+def unlink_document_template(doc: Any) -> None:
+    """Empty `BaseDocTemplate._nameSpace` (`dict(doc=self)`, for `DocExec`/`DocAssign` flowables) once the
+    document is built: the template refers to itself through it, so the template, its canvas and everything
+    drawn would otherwise be freed only by a garbage collection."""
+    doc._nameSpace.clear()
+
+
+def unlink_text_object(text: Any) -> None:
+    """Drop `PDFTextObject._do_line` once the text object is drawn (its code is copied into the page).
+
+    `Paragraph.drawPara` binds that method to the text object of every paragraph with links, underlines or more
+    than one style: a reference cycle, through the text object's canvas, to the whole document."""
+    text.__dict__.pop("_do_line", None)
+
+
 # -- flowables ---------------------------------------------------------------------
 def container_content(flowable: _ContainerSpace) -> list:
     """`KeepTogether._content` (any `_ContainerSpace`): the flowables held inside, tagged in place."""
@@ -200,13 +215,38 @@ Indenter = DDIndenter
 
 
 def make_list_item_indenter(lst: ListFlowable, flowable: Any, bullet: Any, params: Any) -> LIIndenter:
-    """`ListFlowable._makeLIIndenter`: the one place a list wraps an item and its bullet.
+    """`ListFlowable._makeLIIndenter`: the one place a list wraps an item and its bullet (here as a
+    `ListItemIndenter`, made as it makes an `LIIndenter`, from the list's `_leftIndent` and `_rightIndent`
+    and the item's `params`).
 
     booklet's tagged list overrides it to put each item's label (`BulletDrawer`)
     and body in Lbl and LBody elements; the bullet is drawn by
     `LIIndenter.drawOn` as `bullet.drawOn(indenter, canv, x, y, 0)`.
     """
-    return ListFlowable._makeLIIndenter(lst, flowable, bullet, params)
+    if params:
+        return ListItemIndenter(flowable, params.get("leftIndent", lst._leftIndent),
+                                params.get("rightIndent", lst._rightIndent), bullet,
+                                spaceBefore=params.get("spaceBefore"), spaceAfter=params.get("spaceAfter"))
+    return ListItemIndenter(flowable, lst._leftIndent, lst._rightIndent, bullet)
+
+
+class ListItemIndenter(LIIndenter):
+    """An `LIIndenter` that reads its item's space before and after from the item itself.
+
+    `Flowable.getSpaceBefore` on an indenter asks for `spaceBefore` and `style`, which it does not have:
+    `DDIndenter.__getattr__` forwards each to the item after a KeyError, and the item (a tagged wrapper)
+    raises an AttributeError for the first, about 9 µs a call, hundreds of calls a document. The answer is
+    the same: the indenter's own value (set from `params`), else what `Flowable.getSpaceBefore` finds on
+    the item, which is what those forwarded reads return.
+    """
+
+    def getSpaceBefore(self) -> float:
+        own = self.__dict__
+        return own["spaceBefore"] if "spaceBefore" in own else Flowable.getSpaceBefore(own["_flowable"])
+
+    def getSpaceAfter(self) -> float:
+        own = self.__dict__
+        return own["spaceAfter"] if "spaceAfter" in own else Flowable.getSpaceAfter(own["_flowable"])
 
 
 #: `_FindSplitterMixin._findSplit`: `Table._splitCell` (in-row splits) calls it on any cell flowable that

@@ -143,8 +143,16 @@ SCRIPTS: tuple[tuple[int, int, Script], ...] = (
 )
 
 _STARTS = [start for start, _, _ in SCRIPTS]
+#: The first character of the first script: everything before it (Latin, Greek, Cyrillic) is in none.
+_FIRST = chr(_STARTS[0])
 #: Zero-width no-break space (byte order mark) in the Arabic Presentation Forms-B block: not a script.
 _NOT_SCRIPT = frozenset({0xFEFF})
+
+
+def in_no_script(text: str) -> bool:
+    """Whether no character of the text is in a script of SCRIPTS because all come before the first one (most
+    Latin, Greek and Cyrillic text): decided without looking at each character. False: some may be."""
+    return text.isascii() or max(text) < _FIRST
 
 
 @lru_cache(maxsize=4096)
@@ -164,11 +172,15 @@ def script_of(ch: str) -> Script | None:
 def needs_shaping(text: str) -> bool:
     """Does the text contain a script the shaping stage sets (decided from the script table)? (Here, not in
     booklet.shaping, so that deciding costs Latin text no import.)"""
+    if in_no_script(text):
+        return False
     return any(s is not None and s.shaped for s in map(script_of, set(text)))
 
 
 def refused_scripts(text: str) -> Iterator[tuple[Script, str]]:
     """Each refused script in the text once, with the first character found in it."""
+    if in_no_script(text):
+        return
     seen: set[str] = set()
     for ch in dict.fromkeys(text):
         script = script_of(ch)
@@ -179,7 +191,7 @@ def refused_scripts(text: str) -> Iterator[tuple[Script, str]]:
 
 def missing_fonts(text: str) -> Iterator[tuple[Script, str]]:
     """Each script in the text whose fonts are an extra that is not installed (`booklet.cjk`), once."""
-    if not any(s is not None and s.cjk_face for s in map(script_of, set(text))):
+    if in_no_script(text) or not any(s is not None and s.cjk_face for s in map(script_of, set(text))):
         return
     from .cjk import installed
 

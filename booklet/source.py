@@ -128,6 +128,11 @@ def decode(data: bytes, name: str) -> str:
 _SAVE_AS = "save it from your editor as 'UTF-8' text (in Word: Save As > Plain Text > UTF-8)"
 
 
+#: Events that carry nothing for the tree, and those that close a list or mapping.
+_SKIPPED = frozenset({yaml.StreamStartEvent, yaml.DocumentEndEvent})
+_ENDS = frozenset({yaml.SequenceEndEvent, yaml.MappingEndEvent})
+
+
 def parse(text: str, name: str) -> Node:
     """Parse one YAML document into nodes. Anchors, aliases, tags and deep nesting are refused."""
     stack: list[Node] = []
@@ -138,9 +143,15 @@ def parse(text: str, name: str) -> Node:
         source = _EventSource(text)  # the pure-Python reader checks characters here already
         while True:
             event = source.get_event()
-            if isinstance(event, yaml.StreamEndEvent):
+            kind = type(event)  # the parsers make the event classes themselves, never subclasses
+            if kind is yaml.StreamEndEvent:
                 break
-            if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentEndEvent)):
+            if kind in _SKIPPED:
+                continue
+            if kind in _ENDS:
+                done = stack.pop()
+                pending_key.pop()
+                root = _attach(stack, pending_key, done, root)
                 continue
             loc = _loc(name, event)
             if isinstance(event, yaml.DocumentStartEvent):
@@ -181,11 +192,6 @@ def parse(text: str, name: str) -> Node:
                 node = Sequence(loc)
             elif isinstance(event, yaml.MappingStartEvent):
                 node = Mapping(loc)
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                done = stack.pop()
-                pending_key.pop()
-                root = _attach(stack, pending_key, done, root)
-                continue
             else:  # pragma: no cover - PyYAML has no other events
                 continue
             if isinstance(node, (Sequence, Mapping)):

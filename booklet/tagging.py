@@ -230,6 +230,7 @@ class Tagger:
         self._text_seq: tuple[StructElem, MarkedContent, int] | None = None
         self._text_links: dict[str, StructElem] = {}
         self._keep: list[object] = []  # what _drawn and _elems hold ids of stays alive
+        self._written: list[StructElem] = []  # the tree's elements, as written
 
     # elements ----------------------------------------------------------------------
     def container(self) -> StructElem:
@@ -456,6 +457,13 @@ class Tagger:
         canvas.setCatalogEntry("Metadata", PDFStream(
             PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}),
             content=xmp_packet(options).encode("utf-8")))
+        self._written = elems
+
+    def unlink(self) -> None:
+        """Once the tree is formatted: each element and its parent refer to each other, so the tree would be
+        freed only by a garbage collection; without the parent links it goes with the document."""
+        for e in self._written:
+            e.parent = None
 
 
 class _StructElemObject(rl.IndirectObject):
@@ -628,8 +636,11 @@ class TaggingCanvas(Canvas):
     def save(self) -> None:
         if rl.code(self):
             self.showPage()
-        getattr(self, TAGGER).write(self, self.tag_options)
+        tagger = getattr(self, TAGGER)
+        tagger.write(self, self.tag_options)
         super().save()
+        delattr(self, TAGGER)  # the tagger refers to the canvas: freed with it, without a garbage collection
+        tagger.unlink()
 
 
 # -- flowables ---------------------------------------------------------------------
@@ -743,7 +754,7 @@ class Tagged(Flowable):
     # transparency ------------------------------------------------------------------
     def __getattr__(self, name: str) -> Any:
         d = self.__dict__
-        if name in _OWN or name[:2] == "__" or "_flowable" not in d:
+        if name in _OWN or name in _READ_THROUGH or name[:2] == "__" or "_flowable" not in d:
             raise AttributeError(name)
         inner = d["_flowable"]
         if name == _FIND_SPLIT:
@@ -770,6 +781,11 @@ class Tagged(Flowable):
 
     def __repr__(self) -> str:
         return f"Tagged({self._tag.role}, {self._flowable!r})"
+
+
+#: The names Tagged reads through an `_Inner` descriptor: Python calls __getattr__ for one only when the descriptor
+#: found the wrapped flowable without it (asking again would raise a second AttributeError).
+_READ_THROUGH = frozenset(name for name, value in vars(Tagged).items() if type(value) is _Inner)
 
 
 class TaggedIndenter(Tagged, rl.Indenter):

@@ -47,9 +47,19 @@ _DIGIT = re.compile(r"\d")
 
 def address_spans(text: str) -> list[tuple[int, int]]:
     """Where the web addresses, e-mail addresses and phone numbers are in plain text: (start, end) offsets."""
-    if "://" not in text and "www." not in text and "@" not in text and not _DIGIT.search(text):
-        return []  # none can match (most paragraphs): ADDRESS tried at every character is slow
-    return [m.span() for m in ADDRESS.finditer(text) if _is_address(m.group(0))]
+    web = "://" in text or "www." in text
+    email = "@" in text
+    if not web and not email and len(_DIGIT.findall(text)) < 6:
+        return []  # only phone numbers could match, and none has its 6 digits (most paragraphs)
+    return [m.span() for m in _address_search(web, email).finditer(text) if _is_address(m.group(0))]
+
+
+@functools.cache
+def _address_search(web: bool, email: bool) -> re.Pattern[str]:
+    """ADDRESS without the alternatives that cannot match a text: a web address needs `://` or `www.`, an
+    e-mail address `@`. Tried at every character they are most of the search's time (the e-mail one scans
+    each word to its end from each of its letters), and one that never matches changes nothing it finds."""
+    return re.compile("|".join([*([_URL] if web else []), *([_EMAIL] if email else []), _PHONE]))
 
 
 def addresses(text: str) -> list[str]:
@@ -70,7 +80,7 @@ def keep_whole(text: str) -> str:
     return rewrite_addresses(text, lambda address: address.replace(" ", NBSP), lambda between: between)
 
 
-#: Texts remembered per process by `markup` and `with_links` (pure functions of their text): a personalised
+#: Texts remembered per process by `markup`, `plain` and `with_links` (pure functions of their text): a personalised
 #: batch composes the same handout for every row, and most of its texts have no placeholder.
 MEMO_SIZE = 4096
 
@@ -91,12 +101,9 @@ def _markup_without_values(text: str, emphasis: str) -> str:
 
 
 def _markup(text: str, values: dict[str, str], emphasis: str) -> str:
-    tokens = _tokens(text, values)
-    _pair(tokens, "**")
-    _pair(tokens, "*")
     out: list[str] = []
     bold = italic = False
-    for kind, value, _ in tokens:
+    for kind, value, _ in _paired(text, values):
         if kind == "text":
             out.append(escape(keep_whole(value)))
             continue
@@ -125,10 +132,26 @@ def _close(bold: bool, italic: bool, emphasis: str) -> str:
 
 def plain(text: str, values: dict[str, str] | None = None) -> str:
     """The text as a reader sees it: marks removed, placeholders filled (for bookmarks, metadata)."""
-    tokens = _tokens(text, values or {})
+    if "{{" not in text:  # no placeholder: the same text whatever the values
+        return _plain_without_values(text)
+    return _plain(text, values or {})
+
+
+@functools.lru_cache(maxsize=MEMO_SIZE)
+def _plain_without_values(text: str) -> str:
+    return _plain(text, {})  # (asked for more than once a text: for its paragraph, its column's widest word, ...)
+
+
+def _plain(text: str, values: dict[str, str]) -> str:
+    return "".join(value for kind, value, _ in _paired(text, values) if kind == "text")
+
+
+def _paired(text: str, values: dict[str, str]) -> list[tuple[str, str, int]]:
+    """`_tokens` with the emphasis marks paired (`_pair`): text runs, and the marks that open or close emphasis."""
+    tokens = _tokens(text, values)
     _pair(tokens, "**")
     _pair(tokens, "*")
-    return "".join(value for kind, value, _ in tokens if kind == "text")
+    return tokens
 
 
 def _tokens(text: str, values: dict[str, str]) -> list[tuple[str, str, int]]:
@@ -315,12 +338,9 @@ def runs(text: str, values: dict[str, str] | None = None) -> list[tuple[str, boo
     """The author's text as (plain text, bold, italic) runs: placeholders filled, the content format's own
     marks turned into the flags and dropped, everything else kept as typed (for outputs other than paragraph
     markup, such as booklet.html, which escape it their own way)."""
-    tokens = _tokens(text, values or {})
-    _pair(tokens, "**")
-    _pair(tokens, "*")
     out: list[tuple[str, bool, bool]] = []
     bold = italic = False
-    for kind, value, _ in tokens:
+    for kind, value, _ in _paired(text, values or {}):
         if kind == "text":
             if out and out[-1][1:] == (bold, italic):
                 out[-1] = (out[-1][0] + value, bold, italic)

@@ -110,12 +110,13 @@ def reads_right_to_left(language: str, texts: Iterable[str] = ()) -> bool:
     subtags = language.strip().replace("_", "-").lower().split("-")
     if subtags[0] in RIGHT_TO_LEFT or any(t in RIGHT_TO_LEFT_SCRIPTS for t in subtags[1:]):
         return True
-    from .scripts import script_of
+    from .scripts import in_no_script, script_of
 
     rtl = ltr = 0
+    later: list[str] = []  # texts in no script: no right-to-left letter, so they count only to outweigh some
     for text in texts:
-        if text.isascii():  # no right-to-left letter in it: only its letters count
-            ltr += sum(ch.isalpha() for ch in text)
+        if in_no_script(text):
+            later.append(text)
             continue
         for ch in text:
             if ch.isalpha():
@@ -124,6 +125,8 @@ def reads_right_to_left(language: str, texts: Iterable[str] = ()) -> bool:
                     rtl += 1
                 else:
                     ltr += 1
+    if rtl > ltr:
+        ltr += sum(ch.isalpha() for text in later for ch in text)
     return rtl > ltr
 
 

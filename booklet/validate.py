@@ -834,8 +834,9 @@ def _show_char(ch: str) -> str:
 def check_glyphs(texts: Iterator[tuple[str, Loc]], can_draw: Callable[[str], bool], font_name: str) -> None:
     """Every character must be in the font: a missing glyph is an error, never an empty box."""
     problems = Problems()
+    fine: set[str] = set()  # characters checked already and found drawable (most recur in every text)
     for text, loc in texts:
-        chars = set(text)  # each distinct character once
+        chars = set(text) - fine  # each distinct character once
         # ReportLab 5.1 writes a broken ToUnicode entry (<01> <1F600>) for characters beyond the
         # Basic Multilingual Plane: drawn, but copied, searched and read aloud as something else.
         astral = sorted(ch for ch in chars if ord(ch) > 0xFFFF)
@@ -848,4 +849,5 @@ def check_glyphs(texts: Iterator[tuple[str, Loc]], can_draw: Callable[[str], boo
             shown = " ".join(_show_char(ch) for ch in missing[:8])
             problems.add(loc, f"the font {font_name} cannot draw {shown}",
                          "replace or remove these characters, or name a clinic font that has them")
+        fine.update(chars.difference(astral, missing))
     problems.raise_if_any()

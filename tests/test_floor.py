@@ -209,3 +209,50 @@ def test_the_address_shortcut_finds_what_the_full_search_finds(text: str) -> Non
     assert address_spans(text) == [m.span() for m in ADDRESS.finditer(text) if _is_address(m.group(0))]
     whole = rewrite_addresses(text, lambda address: address.replace(" ", "\u00a0"), lambda between: between)
     assert keep_whole(text) == whole
+
+
+@pytest.mark.parametrize(("variant", "tags"), [("booklet", True), ("booklet", False), ("summary", True),
+                                               ("large-print", True)])
+def test_a_built_document_is_freed_without_a_garbage_collection(variant: str, tags: bool) -> None:
+    """No reference cycle keeps a document's objects (the template, its canvas, the structure tree, what was
+    drawn) once it is built: they are freed then, not left to a collection that first walks them all."""
+    booklet.build(EXAMPLE, clinic=RIVERSIDE, variant=variant, tags=tags)  # fonts, memos: what stays
+    gc.collect()
+    gc.disable()
+    try:
+        booklet.build(EXAMPLE, clinic=RIVERSIDE, variant=variant, tags=tags)
+        left = gc.collect()
+    finally:
+        gc.enable()
+    assert left < 50  # the canvas class made per layout (a class refers to itself): 7 objects each
+
+
+def test_the_page_frame_copies_as_deepcopy_would() -> None:
+    import copy
+
+    from reportlab.platypus import Paragraph
+
+    frame = render._Frame(10, 20, 300, 400, leftPadding=0, id="body")
+    frame.add(Paragraph("Some text"), render.scratch_canvas())
+    frame._frameBGs = [(0, 0, 0, "#ffffff")]
+    ours = copy.deepcopy(frame)
+    generic = copy._reconstruct(frame, {}, *frame.__reduce_ex__(4))  # deepcopy without __deepcopy__
+    assert type(ours) is type(generic) is render._Frame
+    assert ours.__dict__ == generic.__dict__
+    assert ours._frameBGs is not frame._frameBGs
+    assert ours._x1 == 10
+    assert ours._atTop == 0  # a copy of the frame as it is, with a paragraph in it
+
+
+@settings(max_examples=300, deadline=None)
+@example("Łódź, αἷμα, кровь, Nguyễn")
+@example("MRI \u0590 and \u05d0")
+@given(st.text(alphabet=st.characters(max_codepoint=0x0800), max_size=30))
+def test_the_no_script_shortcut_is_never_wrong(text: str) -> None:
+    """`in_no_script` answers without looking at each character: when it says so, no character has a script."""
+    from booklet.scripts import in_no_script, script_of
+
+    if in_no_script(text):
+        assert all(script_of(ch) is None for ch in text)
+    else:
+        assert max(text) >= "\u0590"  # (the first script's first character)

@@ -120,6 +120,10 @@ def test_arabic_and_hebrew_are_shaped_and_other_right_to_left_scripts_still_refu
     ("en", ("Call us on 0207 946 0123",), False), ("hi", ("घर पर",), False),
     ("und", ("قياس ضغط الدم في المنزل", "MRI"), True),  # mostly Arabic letters, whatever the tag says
     ("en", ("A word in Arabic: سلام, in a leaflet in English",), False),
+    # Texts with no right-to-left letter count too: English (and accented Latin) after a short Arabic one.
+    ("und", ("قياس ضغط", "Measure your blood pressure at home"), False),
+    ("und", ("قياس ضغط", "Mesurez votre tension à domicile"), False),
+    ("und", ("قياس ضغط الدم في المنزل", "à domicile"), True),
 ])
 def test_the_page_direction_comes_from_the_language_or_the_text(language: str, texts: tuple[str, ...],
                                                                rtl: bool) -> None:

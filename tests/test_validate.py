@@ -368,6 +368,17 @@ def test_characters_the_font_cannot_draw_are_named_with_their_line(folder: Path,
     assert not out.exists()
 
 
+def test_every_text_with_a_character_the_font_cannot_draw_is_named(folder: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    """Characters found drawable are not checked again in later texts; one that is not is named in each."""
+    path = folder / "handout.yaml"
+    path.write_text(handout_with("- \u1200 here", "- Plain line", "- and \u1200 again, with \u13a0"), encoding="utf-8")
+    code, _, stderr = run_cli("build", path, "-o", folder / "out.pdf")
+    assert code == 2
+    hint = "  hint: replace or remove these characters, or name a clinic font that has them\n"
+    error = "error: the font DejaVu Sans cannot draw '\u1200' (U+1200)"
+    assert stderr == f"{path}:5:9: {error}\n{hint}{path}:7:9: {error} '\u13a0' (U+13A0)\n{hint}"
+
+
 @pytest.mark.parametrize(("text", "script", "first"), [
     ("\u0710\u0720\u0721\u0710", "Syriac", "\u0710"),  # Arabic and Hebrew are shaped now
     ("\u078b\u07a8\u0788\u07ac\u0780\u07a8", "Thaana", "\u078b"),
