@@ -21,7 +21,7 @@ from . import model as m
 from .errors import BookletError, Loc, Problem
 from .fonts import BUILT_IN, NO_GLYPH, FontSet, font_set
 from .output import write_atomic
-from .render import DocumentSpec, SubsetSeed, render
+from .render import DocumentSpec, SubsetSeed, collecting_less, render
 from .scripts import check_scripts
 from .theme import Theme, reads_right_to_left, theme_for, words_warnings
 from .validate import (
@@ -328,10 +328,13 @@ def build(content: PathLike, *, clinic: PathLike | None = None, variant: str = "
     `today`: the date the review date is checked against (default: today). `text`: the handout's YAML itself,
     read from elsewhere (standard input, a database); `content` then only names it in messages, and its
     folder is where images are found. Bad input raises BookletError, and nothing else does."""
-    loaded = _load_for(content, clinic, output, assets, text, "PDF", ".pdf")
-    prepared = prepare(loaded.handout, loaded.clinic, variant, paper)
-    result = render_prepared(prepared, dict(values or {}), tags=tags, pdfua=pdfua, bleed=bleed, marks=marks,
-                             one_side=one_side)
+    # The collector held off for the whole build, not only its layout (booklet.render.collecting_less): reading
+    # the handout and the fonts' tables makes tens of thousands of objects that live until the PDF is made.
+    with collecting_less():
+        loaded = _load_for(content, clinic, output, assets, text, "PDF", ".pdf")
+        prepared = prepare(loaded.handout, loaded.clinic, variant, paper)
+        result = render_prepared(prepared, dict(values or {}), tags=tags, pdfua=pdfua, bleed=bleed, marks=marks,
+                                 one_side=one_side)
     warnings = warnings_with_review(loaded.handout, result.warnings, today, strict)
     if loaded.target is not None:
         write_atomic(loaded.target, result.pdf)

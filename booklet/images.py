@@ -107,7 +107,9 @@ def raster_for_print(path: Path, width_pt: float, height_pt: float) -> tuple[byt
                 if info.kind == "jpeg":
                     im.save(out, "JPEG", quality=90, optimize=True)
                 else:
-                    im.save(out, "PNG", optimize=False)
+                    # Only carries the pixels to ReportLab, which decodes and compresses them itself: the fastest
+                    # compression (the PDF's bytes are the same whatever this one is).
+                    im.save(out, "PNG", compress_level=1)
                 return out.getvalue(), im.size[0], im.size[1]
         except (OSError, Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
             raise BookletError.at(str(path), f"the image cannot be read ({exc})") from None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -171,18 +172,66 @@ def length(value: Any) -> float:
 
 
 @cache
-def layouts_dir() -> Any:
-    """The built-in layouts: the top-level `layouts/` folder, installed as `booklet.layouts`."""
+def layouts_dir() -> Path:
+    """The built-in layouts: the top-level `layouts/` folder, installed as `booklet.layouts`.
+
+    A folder beside the package's modules, as its fonts are (`booklet.fonts.FONT_DIR`): `importlib.resources`
+    would also find it inside a zip file, for 5 ms of imports a process."""
     try:
-        return resources.files("booklet.layouts")
-    except ModuleNotFoundError:  # imported from a source checkout rather than an install
+        from . import layouts  # type: ignore[attr-defined]
+    except ImportError:  # imported from a source checkout rather than an install
         return Path(__file__).resolve().parent.parent / "layouts"
+    return Path(layouts.__file__).parent
+
+
+#: The built-in layouts as JSON, each with the SHA-256 of the YAML it was read from (`python -m booklet.theme`
+#: writes it; tests/test_layout_words.py checks that it is up to date). PyYAML takes about 10 ms a process
+#: to read layouts/strings.yaml, the JSON a twentieth of that; a layout whose YAML changed since is read
+#: from the YAML.
+PARSED_LAYOUTS = "parsed.json"
 
 
 @cache
 def _layout_file(name: str) -> dict[str, Any]:
     text = layouts_dir().joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+    parsed = _parsed_layouts().get(name)
+    if parsed is not None and parsed["sha256"] == _digest(text):
+        return parsed["data"]  # type: ignore[no-any-return]
+    return _read_layout(text)
+
+
+def _read_layout(text: str) -> dict[str, Any]:
     return yaml.load(text, Loader=_SafeLoader) or {}
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@cache
+def _parsed_layouts() -> dict[str, Any]:
+    try:
+        return json.loads(layouts_dir().joinpath(PARSED_LAYOUTS).read_bytes())  # type: ignore[no-any-return]
+    except (OSError, ValueError):  # none, or cut short: the YAML is read
+        return {}
+
+
+def write_parsed_layouts() -> Path:
+    """Write layouts/parsed.json from the built-in layouts' YAML (run after editing one)."""
+    from .output import write_atomic
+
+    folder = layouts_dir()
+    parsed = {}
+    for path in sorted(folder.glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        data = _read_layout(text)
+        if json.loads(json.dumps(data)) != data:
+            raise ValueError(f"{path} has values JSON cannot keep (keys that are not text, dates)")
+        parsed[path.stem] = {"sha256": _digest(text), "data": data}
+    target = folder / PARSED_LAYOUTS
+    write_atomic(target, (json.dumps(parsed, ensure_ascii=False, indent=1) + "\n").encode("utf-8"),
+                 fsync=False)
+    return target
 
 
 def merged(names: tuple[str, ...]) -> dict[str, Any]:
@@ -360,3 +409,7 @@ def _palette(base: dict[str, str], callouts: dict[str, dict[str, str]], primary:
         on_primary=on_primary, callouts=kinds,
     )
     return palette, tuple(notices)
+
+
+if __name__ == "__main__":  # python -m booklet.theme: refresh layouts/parsed.json after editing a layout
+    print(write_parsed_layouts())  # noqa: T201 - a developer's command

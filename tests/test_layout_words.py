@@ -4,7 +4,10 @@ Phone, callout labels, "Please turn over" ... from layouts/strings.yaml, found f
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import shutil
 import unicodedata
 from pathlib import Path
 
@@ -12,7 +15,7 @@ import pytest
 import yaml
 from conftest import EXAMPLE, ROOT, squash
 
-from booklet import api, cjk
+from booklet import api, cjk, theme
 from booklet.check import check as check_handouts
 from booklet.errors import BookletError
 from booklet.fonts import BUILT_IN, font_set
@@ -349,3 +352,31 @@ def test_a_two_sided_summary_says_please_turn_over_in_its_language(write_yaml, t
     result = api.build(path, variant="large-print-summary", output=tmp_path / "out.pdf")
     assert (result.pages, result.warnings) == (2, ())
     assert_printed(pdf_text(result.pdf), language, ("turn_over", "continued", "key_points"))
+
+
+@pytest.mark.parametrize("layout", sorted(path.stem for path in (ROOT / "layouts").glob("*.yaml")))
+def test_the_parsed_layouts_say_what_the_yaml_says(layout: str) -> None:
+    """layouts/parsed.json, read instead of the YAML (faster), has each layout as its YAML reads, in its order."""
+    text = (ROOT / "layouts" / f"{layout}.yaml").read_text(encoding="utf-8")
+    parsed = json.loads((ROOT / "layouts" / theme.PARSED_LAYOUTS).read_text(encoding="utf-8"))
+    assert parsed.get(layout, {}).get("sha256") == hashlib.sha256(text.encode("utf-8")).hexdigest(), \
+        f"layouts/{theme.PARSED_LAYOUTS} is out of date: run python -m booklet.theme"
+    assert json.dumps(parsed[layout]["data"]) == json.dumps(yaml.safe_load(text))  # the same values, types and order
+
+
+def test_a_layout_edited_since_it_was_parsed_is_read_from_its_yaml(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    layouts = tmp_path / "layouts"
+    shutil.copytree(ROOT / "layouts", layouts)
+    edited = STRINGS.read_text(encoding="utf-8").replace("  contents: Contents\n", "  contents: In this booklet\n")
+    (layouts / "strings.yaml").write_text(edited, encoding="utf-8")
+    caches = (theme._layout_file, theme._parsed_layouts, theme.build_theme)
+    monkeypatch.setattr(theme, "layouts_dir", lambda: layouts)
+    try:
+        for cached in caches:
+            cached.cache_clear()
+        assert words_for("en")["contents"] == "In this booklet"
+        assert words_for("es")["contents"] == "Contenido"
+    finally:
+        for cached in caches:
+            cached.cache_clear()

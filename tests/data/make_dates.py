@@ -4,6 +4,7 @@ Run by hand when a language is added to layouts/strings.yaml (booklet itself doe
 
     python3 -m venv /tmp/babel && /tmp/babel/bin/pip install babel pyyaml
     /tmp/babel/bin/python tests/data/make_dates.py
+    python -m booklet.theme   # then layouts/parsed.json, which builds read instead of the YAML
 
 For each language: CLDR's long date pattern in booklet's own placeholders ({day}, {month}, {year}) and the
 twelve month names in their "format" (in-a-date) form, which is the genitive in Russian, Polish, Greek and
