@@ -390,11 +390,13 @@ def _build(spec: DocumentSpec, back_pages: int | None, story: Story) -> tuple[by
         loc = getattr(doc.current, "_booklet_loc", spec.source)
         raise BookletError.at(loc, "this block is too large to fit on a page",
                               "split it into smaller parts (a long table into two, a big picture smaller)") from exc
+    finally:
+        # Without reference cycles the document's objects are freed with it, not by the garbage collection
+        # after `collecting_less`, which walks everything still alive first (7 ms a booklet when the whole
+        # document was); also when the build stopped early (Stopped: a personalised copy's first pages).
+        rl.unlink_document_template(doc)
     total = doc.page
     outcome = Outcome(total, doc.pad_inserted, dict(doc.canv._page_numbers))
-    # Without reference cycles the document's objects are freed here, not by the garbage collection after
-    # `collecting_less`, which walks everything still alive first (7 ms a booklet when the whole document was).
-    rl.unlink_document_template(doc)
     return buffer.getvalue(), total, total - doc.pad_page - doc.pad_inserted, outcome
 
 

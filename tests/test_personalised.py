@@ -6,6 +6,7 @@ bytes in every copy."""
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 import shutil
@@ -257,3 +258,18 @@ def test_batch_pdfua_copies_are_their_builds_and_pass_pdfua(personal: Path, tmp_
     assert_pdfua(copies)
     if VERAPDF is not None:
         assert_verapdf_ua1(copies)
+
+
+def test_a_copy_is_freed_without_a_garbage_collection(prepared: dict[str, api.Prepared]) -> None:
+    """A copy's layout stops after its first pages (render.Stopped): its objects are still freed as it ends, not
+    left to a collection that walks them all first (test_floor checks the same of whole builds)."""
+    p = prepared["booklet"]
+    reuse.render_copy(p, values(NAMES["accents"]))  # the template, fonts, memos: what stays
+    gc.collect()
+    gc.disable()
+    try:
+        reuse.render_copy(p, values(NAMES["other accents"]))
+        left = gc.collect()
+    finally:
+        gc.enable()
+    assert left < 50  # the canvas class made per layout (a class refers to itself): 7 objects each
