@@ -12,14 +12,18 @@ Figures (targets in brackets; issue 16's are relative to Typst in the same run):
   render only       CPU ms per copy when the handout is already prepared (a personalised row's work)
   batch distinct    documents/s, 200 distinct handouts on every core via booklet.batch, and CPU ms per
                     document (the batch process and its workers) [>= 0.4x Typst's distinct throughput]
-  batch personal    documents/s, 200 CSV rows of one handout with a patient's accented name on the cover
+  batch personal    documents/s, 200 CSV rows of one handout with a patient's name on the cover and in the
+                    first section, each with an accented letter no earlier row had
                     [>= 1.0x Typst's `--vary ref` mail-merge]
+                    Batches run in rounds (--rounds), each booklet's then Typst's right after it; they are
+                    timed as peers.py times its own, from after the program's imports (a figure with the
+                    imports of booklet's batch process is given too)
   impose            ms to put one booklet on printer sheets (`--impose`)
-  build process     seconds for one whole `booklet build` process, median of 5 (wall; CPU beside it)
+  build process     seconds for one whole `booklet build` process, median of 11 (wall; CPU beside it)
                     [< 0.4 s with bytecode cached]: with bytecode cached (PYTHONPYCACHEPREFIX in the temporary
                     folder), as an installed package has it, and as run (PYTHONDONTWRITEBYTECODE=1 makes every
                     run compile booklet's sources)
-  --help            seconds for `booklet --help`, median of 5 [< 0.15 s]
+  --help            seconds for `booklet --help`, median of 11 [< 0.15 s]
   python -c pass    the interpreter's own start-up on this machine, for scale
   peak RSS          peak resident memory per worker process [< 120 MB]
   load average      before and after the run (1 minute): above the number of cores, other processes were
@@ -324,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
                      f"median of {a.rounds} ({rates(personal)}); with the "
                      f"parent's imports {bp['with_import_per_s']:.1f}; CPU {bp['cpu_ms']:.0f} ms/doc"))
         rows.append(("impose one booklet, ms", f"{impose_ms(contents[0], clinic, a.repeat):.1f}", "", "--impose"))
-        runs = 3 if a.quick else 5
+        runs = 3 if a.quick else 11  # one process is short and the machine shared: the median of many
         (folder / "distinct" / "one.yaml").write_text(handout_text(), encoding="utf-8")
         build_args = [*booklet_command(), "build", str(folder / "distinct" / "one.yaml"), "--clinic", str(clinic),
                       "-o", str(folder / "one.pdf")]
