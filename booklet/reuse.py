@@ -27,7 +27,7 @@ it; when a check fails the copy is rendered in full (never a copy that differs f
   (a long name pushing text onto the next page) changes the check page or the structure elements, and
   that copy is rendered in full.
 
-What a copy costs: composing the sections its first pages show and the next one (`DocumentSpec.sections_only`:
+What a copy costs: composing the sections its first pages show (or those and the next; `DocumentSpec.sections_only`:
 the template checks that this part draws the same first pages as the whole story, and a part that runs out
 before the check page is full raises PartEnded, so that copy is rendered in full), laying out and drawing
 the first pages of each layout, and saving those pages on their own (their fonts subset again). The back
@@ -205,7 +205,7 @@ class Layout:
     #: The /BaseFont of each font object in `first` (a copy's must be the same).
     base_fonts: dict[int, bytes]
     #: How many sections a copy composes (`DocumentSpec.sections_only`: those whose headings the first pages
-    #: show, and the next); 0: all of them (the first pages were not the same from the sections alone).
+    #: show, or those and the next); 0: all of them (the first pages were not the same from those alone).
     sections: int = 0
 
 
@@ -337,10 +337,10 @@ def _layout(spec: DocumentSpec, story: Story, pdf: bytes, other_pdf: bytes) -> L
     if drawn is None:
         raise NoTemplate("the document ended before the check page")
     first_pdf, headings = drawn
-    # A copy composes the sections these pages show and the next one, if that draws the same pages.
-    sections = headings + 1
-    if _first_pages(spec, story, stop, sections) != drawn:
-        sections = 0
+    # A copy composes the sections these pages show (or those and the next one), if that draws the same pages:
+    # whatever a copy's values, its part runs short of its check page (PartEnded) only where its pages differ
+    # from these (and the copy would be rendered in full anyway).
+    sections = next((n for n in (headings, headings + 1) if _first_pages(spec, story, stop, n) == drawn), 0)
     first = _Pdf(first_pdf)
     first_contents = first.page_contents()
     if len(first_contents) != stop:
