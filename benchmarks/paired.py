@@ -2,7 +2,8 @@
 
     python benchmarks/paired.py                     # the working tree (B) against HEAD (A)
     python benchmarks/paired.py --base HEAD~1 --rounds 30
-    python benchmarks/paired.py --mode render       # a personalised copy's work: one prepared handout, new values
+    python benchmarks/paired.py --mode render       # a personalised copy rendered in full: one prepared handout
+    python benchmarks/paired.py --mode copy         # ... as a batch makes it, from the template (booklet.reuse)
 
 Two resident processes, one running booklet as it is at `--base` (extracted with `git archive` into a
 temporary folder) and one running the working tree, build the same distinct handouts (the benchmark corpus in
@@ -64,7 +65,12 @@ def worker() -> None:
                 handout, clinic_model = api.load(Path(job["path"]), clinic)
                 prepared[job["path"]] = api.prepare(handout, clinic_model)
             cpu, wall = time.process_time(), time.perf_counter()
-            result = api.render_prepared(prepared[job["path"]], job["values"])
+            if job["mode"] == "copy":
+                from booklet import reuse
+
+                result = reuse.render_copy(prepared[job["path"]], job["values"])
+            else:
+                result = api.render_prepared(prepared[job["path"]], job["values"])
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         collections = [a - b for a, b in zip(counts, before, strict=True)]
         print(json.dumps({"cpu": cpu * 1000, "wall": wall * 1000, "gc": collections,
@@ -80,8 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=20, help="alternating rounds (default 20)")
     ap.add_argument("--per", type=int, default=5, help="documents per process per round (default 5)")
     ap.add_argument("--docs", type=int, default=30, help="distinct handouts to cycle through (default 30)")
-    ap.add_argument("--mode", choices=("doc", "render"), default="doc",
-                    help="doc: load + prepare + render a distinct handout; render: a new patient's copy")
+    ap.add_argument("--mode", choices=("doc", "render", "copy"), default="doc",
+                    help="doc: load + prepare + render a distinct handout; render: a new patient's copy rendered "
+                    "in full; copy: one as `booklet batch --data` makes it (booklet.reuse: from a template)")
     a = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="booklet-paired-") as tmp:
         folder = Path(tmp)
@@ -107,8 +114,9 @@ def main(argv: list[str] | None = None) -> int:
         def job(i: int) -> str:
             if a.mode == "doc":
                 return json.dumps({"mode": "doc", "path": str(docs[i % len(docs)])})
-            values = {"patient_id": f"P{i:05d}", "patient_name": f"{NAMES[i % len(NAMES)]} {i}"}
-            return json.dumps({"mode": "render", "path": str(personal), "values": values})
+            name = bench.accented_name(i) if a.mode == "copy" else f"{NAMES[i % len(NAMES)]} {i}"
+            values = {"patient_id": f"P{i:05d}", "patient_name": name}
+            return json.dumps({"mode": a.mode, "path": str(personal), "values": values})
 
         def run(name: str, i: int) -> dict:
             proc = procs[name]
