@@ -24,15 +24,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench import BENCH, CORPUS, PEERS_PYTHON, personalised
+from bench import CORPUS, PEERS_PYTHON, peer_batch, personalised
 from bench import accented_name as name
 from bench import run_batch as bench_batch
 
@@ -72,16 +70,12 @@ def children_cpu() -> float:
 
 
 def typst(rows: int, jobs: int) -> tuple[float, float] | None:
-    """Documents/s and CPU ms per document of Typst's mail-merge (peers.py --vary ref)."""
+    """Documents/s and CPU ms per document of Typst's mail-merge (bench.peer_batch: peers.py --vary ref)."""
     if not PEERS_PYTHON.exists():
         return None
     before = children_cpu()
-    r = subprocess.run([str(PEERS_PYTHON), str(BENCH / "peers.py"), str(CORPUS / "breast-cancer.yaml"), "--clinic",
-                        str(CORPUS / "clinic.yaml"), "--engine", "typst", "--batch", str(rows), "--workers",
-                        str(jobs), "--vary", "ref"], capture_output=True, text=True, cwd=BENCH)
-    cpu = children_cpu() - before
-    m = re.search(r"docs_per_s=([\d.]+)", r.stdout)
-    return (float(m.group(1)), cpu * 1000 / rows) if m else None
+    rate = peer_batch("typst", rows, jobs, "ref")
+    return (rate, (children_cpu() - before) * 1000 / rows) if rate else None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,7 @@ import functools
 import gc
 import io
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -390,6 +391,9 @@ def _build(spec: DocumentSpec, back_pages: int | None, story: Story) -> tuple[by
         loc = getattr(doc.current, "_booklet_loc", spec.source)
         raise BookletError.at(loc, "this block is too large to fit on a page",
                               "split it into smaller parts (a long table into two, a big picture smaller)") from exc
+    except (Stopped, PartEnded) as exc:
+        _forget_frames(exc)
+        raise
     finally:
         # Without reference cycles the document's objects are freed with it, not by the garbage collection
         # after `collecting_less`, which walks everything still alive first (7 ms a booklet when the whole
@@ -398,6 +402,21 @@ def _build(spec: DocumentSpec, back_pages: int | None, story: Story) -> tuple[by
     total = doc.page
     outcome = Outcome(total, doc.pad_inserted, dict(doc.canv._page_numbers))
     return buffer.getvalue(), total, total - doc.pad_page - doc.pad_inserted, outcome
+
+
+def _forget_frames(exc: BaseException) -> None:
+    """Clear the local variables of the finished frames a layout-stopping exception went through (and those
+    of the one it was raised while handling): platypus keeps the exception it annotates in such a frame, a
+    reference cycle through the traceback that would keep the whole document until a garbage collection."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        traceback.clear_frames(e.__traceback__)
+        todo += [e.__context__, e.__cause__]
 
 
 # -- garbage collection while a document is built ------------------------------------------

@@ -38,7 +38,6 @@ with both sets of stand-ins), so a copy reports the template's.
 from __future__ import annotations
 
 import re
-import traceback
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -247,32 +246,15 @@ def _first_pages(spec: DocumentSpec, story: Story, stop: int, sections: int = 0)
     spec.stop_after, spec.stopped, spec.sections_only = stop, None, sections
     try:
         rendering._laid_out(spec, story)
-    except Stopped as stopped:
-        _forget_frames(stopped)
+    except Stopped:
         assert spec.stopped is not None
         headings = len(spec.stopped._page_numbers)  # render._Canvas: a form per section heading drawn
         return _save_as_drawn(spec.stopped), headings
-    except PartEnded as ended:
-        _forget_frames(ended)
+    except PartEnded:
         return None
     finally:
         spec.stop_after = spec.sections_only = 0
     return None
-
-
-def _forget_frames(exc: BaseException) -> None:
-    """Clear the local variables of the frames an exception that stopped a layout went through (and of the
-    one it was raised while handling): ReportLab keeps the exception it annotates in such a frame, a reference
-    cycle through the traceback that would keep the whole document until a garbage collection."""
-    seen: set[int] = set()
-    todo: list[BaseException | None] = [exc]
-    while todo:
-        e = todo.pop()
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
-        traceback.clear_frames(e.__traceback__)
-        todo += [e.__context__, e.__cause__]
 
 
 def _save_as_drawn(canvas: Canvas) -> bytes:

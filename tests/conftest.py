@@ -332,6 +332,35 @@ VERAPDF = next((p for p in (Path(os.environ.get("VERAPDF", "/nonexistent")),
 
 #: What each language handout is built as (tests/test_indic.py, test_rtl.py, test_cjk.py).
 LANGUAGE_KINDS = ("booklet", "large-print", "summary", "large-print-summary")
+#: The phone number each language handout prints (tests/data/{rtl,indic,cjk}/*.yaml).
+LANGUAGE_PHONE = "0207 946 0123"
+#: Private-use characters: what a glyph drawn without its Unicode would read back as.
+PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+
+
+def assert_reads_back(path: Path, wanted: Iterable[str], normalise: Callable[[str], str]) -> None:
+    """A language handout's text layer (pdftotext): no private-use character, its phone number and "MRI", and
+    every text in `wanted` (both sides normalised by `normalise`)."""
+    text = pdftotext(path)
+    assert not PRIVATE_USE.findall(text)
+    assert LANGUAGE_PHONE in text.replace("\u00a0", " ")
+    assert "MRI" in text
+    got = normalise(text)
+    missing = [t for t in wanted if normalise(t) not in got]
+    assert missing == []
+
+
+def language_fonts(path: Path, language: str) -> list[FontInfo]:
+    """The fonts of a language handout's PDF, having checked that its /Lang is `language`, that every font is
+    embedded and that none is one of the standard 14."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        assert str(pdf.Root.Lang) == language
+    fonts = fonts_of(path)
+    assert all(f.embedded for f in fonts), fonts
+    assert not [f for f in fonts if any(std in f.base_font for std in STANDARD_14)]
+    return fonts
 
 
 def build_languages(folder: Path, sources: dict[str, Path], kinds: Iterable[str] = LANGUAGE_KINDS,

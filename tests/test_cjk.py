@@ -23,13 +23,18 @@ import yaml
 from conftest import (
     DATA,
     LANGUAGE_KINDS,
+    PRIVATE_USE,
     RIVERSIDE,
-    STANDARD_14,
     assert_pdfua,
+    assert_reads_back,
     assert_verapdf_ua1,
     build_languages,
+    language_fonts,
     pdftotext,
     texts_printed,
+)
+from conftest import (
+    LANGUAGE_PHONE as PHONE,
 )
 
 from booklet import api, cjk, shaping
@@ -44,8 +49,6 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="ne
 LANGUAGES = ("zh-Hans", "zh-Hant", "ja", "ko")
 FACE = {"zh-Hans": "NotoSansSC", "zh-Hant": "NotoSansTC", "ja": "NotoSansJP", "ko": "NotoSansKR"}
 KINDS = LANGUAGE_KINDS
-PHONE = "0207 946 0123"
-PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 NO_START, NO_END = BREAK_RULES["no_start"], BREAK_RULES["no_end"]
 LATIN_WORD = re.compile(r"[A-Za-z0-9]+")
 
@@ -196,25 +199,13 @@ def test_latin_text_is_not_given_character_breaks() -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind", KINDS)
 def test_the_text_reads_back_in_logical_order(built: dict[tuple[str, str], Path], language: str, kind: str) -> None:
-    text = pdftotext(built[language, kind])
-    assert not PRIVATE_USE.findall(text)
-    assert PHONE in text.replace("\u00a0", " ")
-    assert "MRI" in text
-    got = squeezed(text)
-    missing = [t for t in printed(language, kind) if squeezed(t) not in got]
-    assert missing == []
+    assert_reads_back(built[language, kind], printed(language, kind), squeezed)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("kind", KINDS)
-def test_language_and_fonts(built: dict[tuple[str, str], Path], pdf_fonts, language: str, kind: str) -> None:  # type: ignore[no-untyped-def]
-    import pikepdf
-
-    with pikepdf.open(built[language, kind]) as pdf:
-        assert str(pdf.Root.Lang) == language
-    fonts = pdf_fonts(built[language, kind])
-    assert all(f.embedded for f in fonts), fonts
-    assert not [f for f in fonts if any(std in f.base_font for std in STANDARD_14)]
+def test_language_and_fonts(built: dict[tuple[str, str], Path], language: str, kind: str) -> None:
+    fonts = language_fonts(built[language, kind], language)
     names = {face_name(f.base_font) for f in fonts}
     assert {f"{FACE[language]}-Regular", f"{FACE[language]}-Bold"} <= names  # headings and **bold** in bold
     assert not {n for n in names if n.startswith("NotoSans") and not n.startswith(FACE[language])}

@@ -33,13 +33,17 @@ import yaml
 from conftest import (
     DATA,
     LANGUAGE_KINDS,
+    PRIVATE_USE,
     RIVERSIDE,
-    STANDARD_14,
     assert_pdfua,
     assert_verapdf_ua1,
     build_languages,
+    language_fonts,
     pdftotext,
     texts_printed,
+)
+from conftest import (
+    LANGUAGE_PHONE as PHONE,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -55,8 +59,6 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs
 LANGUAGES = ("ar", "ur", "fa", "he")
 FONT = {"ar": "NotoNaskhArabic", "ur": "NotoNaskhArabic", "fa": "NotoNaskhArabic", "he": "NotoSansHebrew"}
 KINDS = LANGUAGE_KINDS
-PHONE = "0207 946 0123"
-PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 #: Bidi formatting characters pdftotext writes around the runs it reorders (they are not text).
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 MM = 72 / 25.4
@@ -154,16 +156,13 @@ def test_the_text_reads_back_in_logical_order(built: dict[tuple[str, str], Path]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_language_direction_and_fonts(built: dict[tuple[str, str], Path], pdf_fonts, language: str) -> None:  # type: ignore[no-untyped-def]
+def test_language_direction_and_fonts(built: dict[tuple[str, str], Path], language: str) -> None:
     import pikepdf
 
     for kind in KINDS:
         with pikepdf.open(built[language, kind]) as pdf:
-            assert str(pdf.Root.Lang) == language
             assert pdf.Root.ViewerPreferences.Direction == "/R2L"
-        fonts = pdf_fonts(built[language, kind])
-        assert all(f.embedded for f in fonts), fonts
-        assert not [f for f in fonts if any(std in f.base_font for std in STANDARD_14)]
+        fonts = language_fonts(built[language, kind], language)
         assert any(FONT[language] in f.base_font for f in fonts)
         if kind.startswith("large-print"):  # no italics in large print
             assert not [f for f in fonts if "Oblique" in f.base_font or "Italic" in f.base_font]
