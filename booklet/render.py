@@ -95,8 +95,12 @@ class DocumentSpec:
     #: > 0: lay out and draw only this many pages, then raise `Stopped` (booklet/reuse.py draws only the
     #: pages of a personalised copy that show the row's values) ...
     stop_after: int = 0
-    #: ... leaving here the canvas with those pages (not saved).
+    #: ... leaving here the canvas with those pages (not saved). Of those pages, these (numbered from 1) are
+    #: laid out but not drawn: a personalised copy's pages between the ones that show its values, which it
+    #: takes from its template. Such a page's content is only a note of where the flowables placed on it went
+    #: (`note_layout`), so two layouts that differ there still give different pages.
     stopped: Canvas | None = None
+    blank_pages: frozenset[int] = frozenset()
     #: > 0: a story that can (a booklet's) composes only its first this many sections, ends with `PartEnd`,
     #: and leaves out what comes after them: for `stop_after`, when those sections fill the pages drawn.
     sections_only: int = 0
@@ -192,6 +196,8 @@ class _Canvas(Canvas):
 
     numbers: NumberStyle
     subset_seed: SubsetSeed = ()
+    #: DocumentSpec.blank_pages (read by tagging.Tagged and tagging.decoration, which draw nothing on them).
+    blank_pages: frozenset[int] = frozenset()
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -238,9 +244,14 @@ class _Doc(BaseDocTemplate):
         self.pad_inserted = 0
         #: Figures and boxes waiting for the next page (see `is_float`).
         self.floats: list[Flowable] = []
+        #: How many times `handle_flowable` was called: where in the story the layout is (for blank pages).
+        self.handled = 0
 
     def handle_flowable(self, flowables: list[Flowable]) -> None:
         first = flowables[0]
+        self.handled += 1
+        if tagging.is_blank(self.canv):
+            tagging.note_layout(self.canv, self.handled, type(first).__name__)
         if isinstance(first, PartEnd):
             raise PartEnded
         frame = getattr(self, "frame", None)
@@ -384,7 +395,7 @@ def _build(spec: DocumentSpec, back_pages: int | None, story: Story) -> tuple[by
     canvas_class = type("BookletCanvas", bases, {"numbers": spec.numbers, "subset_seed": spec.subset_seed,
                                                  "tag_options": tagging.TagOptions(
         md.title, md.language, md.author, md.subject, md.keywords, md.creator, spec.pdfua),
-        "print_setup": bleed.PrintSetup(spec.bleed, spec.marks)})
+        "print_setup": bleed.PrintSetup(spec.bleed, spec.marks), "blank_pages": spec.blank_pages})
     try:
         doc.build(story(back_pages, spec.sections_only), canvasmaker=canvas_class)
     except LayoutError as exc:

@@ -7,9 +7,16 @@ on the row. With the font subsets seeded (render.seed_subsets), a page that does
 the same bytes in every copy, and so is every PDF object but the pages' content streams and the font
 subsets. So each process makes a `Template` of a prepared handout once: the copy rendered with stand-in
 values, the pages those values are printed on, and the first pages drawn again on their own. A copy
-then lays out and draws only its pages up to the last one that shows a value, and one more (the check
-page), and is written as the template's objects with the row's content streams and font subsets put in,
-under the template's object numbers: the same bytes as a full render of the row.
+then lays out its pages up to the last one that shows a value, and one more (the check page), draws
+those that show a value and the check page, and is written as the template's objects with the row's
+content streams and font subsets put in, under the template's object numbers: the same bytes as a full
+render of the row.
+
+The pages in between (a contents page between a name on the cover and one in the first section) are
+laid out but not drawn (`render.DocumentSpec.blank_pages`): a copy has the template's. Such a page's
+content is a note of each flowable placed on it (where in the story, where on the page, how big), and
+a copy's notes must be the template's: the same flowables in the same places, and none of them shows a
+value (the two sets of stand-ins drew these pages alike), so a full render draws the template's page.
 
 That holds only while the row's values leave the rest of the document as it is, and every step checks
 it; when a check fails the copy is rendered in full (never a copy that differs from `booklet build`):
@@ -20,17 +27,17 @@ it; when a check fails the copy is rendered in full (never a copy that differs f
   same bytes as in the whole document, and so are the font subsets (nothing but the handout's characters
   and the values is drawn: all of those are seeded);
 - a copy, in every layout: its first pages, drawn on their own, give the same PDF objects as the
-  template's first pages (structure elements, links, bookmarks, pictures, forms, the font list) except
-  the content streams of the pages before the check page and the font subsets, and the check page itself
-  is the same bytes. So each layout flows as the template's did, comes to the same outcome (pages,
+  template's first pages (structure elements, links, bookmarks, pictures, forms, the font list, the blank
+  pages' notes) except the content streams of the pages that show a value and the font subsets, and the
+  check page itself is the same bytes. So each layout flows as the template's did, comes to the same outcome (pages,
   padding, where the headings are) and `render` keeps the same one. A value that changes the page flow
   (a long name pushing text onto the next page) changes the check page or the structure elements, and
   that copy is rendered in full.
 
 What a copy costs: composing the sections its first pages show (or those and the next; `DocumentSpec.sections_only`:
 the template checks that this part draws the same first pages as the whole story, and a part that runs out
-before the check page is full raises PartEnded, so that copy is rendered in full), laying out and drawing
-the first pages of each layout, and saving those pages on their own (their fonts subset again). The back
+before the check page is full raises PartEnded, so that copy is rendered in full), laying out the first
+pages of each layout and drawing those not blank, and saving those pages on their own (their fonts subset again). The back
 matter is not composed at all. Composing gives the same warnings for any values (the template checks it
 with both sets of stand-ins), so a copy reports the template's.
 """
@@ -206,6 +213,9 @@ class Layout:
     #: How many sections a copy composes (`DocumentSpec.sections_only`: those whose headings the first pages
     #: show, or those and the next); 0: all of them (the first pages were not the same from those alone).
     sections: int = 0
+    #: The pages before the check page that show no value (numbered from 1): laid out but not drawn
+    #: (`DocumentSpec.blank_pages`), in `first` and in a copy's first pages; a copy has the template's.
+    blank: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -239,11 +249,12 @@ def _layouts(spec: DocumentSpec) -> tuple[list[tuple[Story, bytes, int]], int, O
     return found, kept, outcome
 
 
-def _first_pages(spec: DocumentSpec, story: Story, stop: int, sections: int = 0) -> tuple[bytes, int] | None:
-    """The first `stop` pages of one layout of `story` (composed up to section `sections`, 0: all), saved on
-    their own, and how many sections' headings they show; None if the document (or the part of it composed)
-    is shorter."""
-    spec.stop_after, spec.stopped, spec.sections_only = stop, None, sections
+def _first_pages(spec: DocumentSpec, story: Story, stop: int, sections: int = 0,
+                 blank: frozenset[int] = frozenset()) -> tuple[bytes, int] | None:
+    """The first `stop` pages of one layout of `story` (composed up to section `sections`, 0: all; the pages
+    in `blank` laid out but not drawn), saved on their own, and how many sections' headings they show; None if
+    the document (or the part of it composed) is shorter."""
+    spec.stop_after, spec.stopped, spec.sections_only, spec.blank_pages = stop, None, sections, blank
     try:
         rendering._laid_out(spec, story)
     except Stopped:
@@ -254,6 +265,7 @@ def _first_pages(spec: DocumentSpec, story: Story, stop: int, sections: int = 0)
         return None
     finally:
         spec.stop_after = spec.sections_only = 0
+        spec.blank_pages = frozenset()
     return None
 
 
@@ -315,19 +327,20 @@ def _layout(spec: DocumentSpec, story: Story, pdf: bytes, other_pdf: bytes) -> L
     stop = max(shown, default=-1) + 2
     if stop >= len(contents):
         raise NoTemplate("the values are shown on the last pages: nothing after the check page to reuse")
-    drawn = _first_pages(spec, story, stop)
+    blank = frozenset(i + 1 for i in range(stop - 1) if i not in shown)
+    drawn = _first_pages(spec, story, stop, 0, blank)
     if drawn is None:
         raise NoTemplate("the document ended before the check page")
     first_pdf, headings = drawn
     # A copy composes the sections these pages show (or those and the next one), if that draws the same pages:
     # whatever a copy's values, its part runs short of its check page (PartEnded) only where its pages differ
     # from these (and the copy would be rendered in full anyway).
-    sections = next((n for n in (headings, headings + 1) if _first_pages(spec, story, stop, n) == drawn), 0)
+    sections = next((n for n in (headings, headings + 1) if _first_pages(spec, story, stop, n, blank) == drawn), 0)
     first = _Pdf(first_pdf)
     first_contents = first.page_contents()
     if len(first_contents) != stop:
         raise NoTemplate("the first pages drawn on their own are not as many as asked")
-    changeable = {first_contents[i]: contents[i] for i in range(stop - 1)}
+    changeable = {first_contents[i]: contents[i] for i in range(stop - 1) if i + 1 not in blank}
     base_fonts: dict[int, bytes] = {}
     whole_fonts = whole.fonts()
     for base, objects in first.fonts().items():
@@ -338,12 +351,12 @@ def _layout(spec: DocumentSpec, story: Story, pdf: bytes, other_pdf: bytes) -> L
         base_fonts[objects["font"]] = base
     # The pages drawn on their own, and their fonts, are what the whole document has.
     for i in range(stop):
-        if first.body(first_contents[i]) != whole.body(contents[i]):
+        if i + 1 not in blank and first.body(first_contents[i]) != whole.body(contents[i]):
             raise NoTemplate("the first pages drawn on their own differ from the whole document's")
     for number, in_whole in changeable.items():
         if _renumbered(first.body(number), changeable) != whole.body(in_whole):
             raise NoTemplate("a font subset differs from the whole document's (a character drawn later is not seeded)")
-    return Layout(whole, len(contents), stop, first, changeable, base_fonts, sections)
+    return Layout(whole, len(contents), stop, first, changeable, base_fonts, sections, blank)
 
 
 def _changes(layout: Layout, first: _Pdf) -> dict[int, bytes] | None:
@@ -379,7 +392,7 @@ def _copy(template: Template, spec: DocumentSpec) -> bytes | None:
         return None
     copy = None
     for i, (layout, story) in enumerate(zip(template.layouts, stories, strict=True)):
-        drawn = _first_pages(spec, story, layout.stop, layout.sections)
+        drawn = _first_pages(spec, story, layout.stop, layout.sections, layout.blank)
         if drawn is None:
             return None
         replaced = _changes(layout, _Pdf(drawn[0]))

@@ -745,6 +745,9 @@ class Tagged(Flowable):
         return self._flowable.identity(maxLen)
 
     def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        if is_blank(canvas):
+            note_layout(canvas, x, y, self.width, self.height)
+            return
         tagger = tagger_of(canvas)
         if tagger is None:
             self._flowable.drawOn(canvas, x, y, _sW)
@@ -803,6 +806,9 @@ class _TaggedBullet:
         self.__dict__.update(_bullet=bullet, _tag=tag)
 
     def drawOn(self, indenter: Any, canv: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        if is_blank(canv):
+            note_layout(canv, x, y)
+            return
         tagger = tagger_of(canv)
         if tagger is None:
             self._bullet.drawOn(indenter, canv, x, y, _sW)
@@ -939,12 +945,25 @@ def reading_last(canvas: Canvas) -> Iterator[None]:
         tagger.reading_last -= 1
 
 
+def is_blank(canvas: Canvas) -> bool:
+    """Whether the canvas's page is one to lay out but not draw (booklet.render.DocumentSpec.blank_pages)."""
+    blank: frozenset[int] = getattr(canvas, "blank_pages", frozenset())
+    return bool(blank) and canvas.getPageNumber() in blank
+
+
+def note_layout(canvas: Canvas, *what: object) -> None:
+    """On a blank page, instead of drawing: a note in its content (a PDF comment) of what went where."""
+    rl.code(canvas).append("% " + " ".join(map(repr, what)))
+
+
 def decoration(draw: Callable[[Canvas, Any], None] | None) -> Callable[[Canvas, Any], None] | None:
     """A page template's onPage, with everything it draws as an artifact unless it tags it with `tag()`."""
     if draw is None:
         return None
 
     def decorate(canvas: Canvas, doc: Any) -> None:
+        if is_blank(canvas):
+            return
         tagger = tagger_of(canvas)
         if tagger is None:
             draw(canvas, doc)

@@ -19,8 +19,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import CONTENT, EXAMPLE, VERAPDF, assert_pdfua, assert_verapdf_ua1, normalise
 from pypdf import PdfReader
+from reportlab.platypus import PageBreak, Spacer
 
-from booklet import api, batch, compose_booklet, reuse
+from booklet import api, batch, compose_booklet, reuse, tagging
 from booklet import render as rendering
 from booklet.cli import main
 
@@ -120,6 +121,9 @@ def test_which_copies_are_written_from_the_template(prepared: dict[str, api.Prep
     booklet = reuse.template_for(prepared["booklet"], reuse.Options())
     assert booklet is not None
     assert ([layout.stop for layout in booklet.layouts], booklet.kept, booklet.pages) == ([5, 4], 0, 20)
+    # The pages between the two that show the name are laid out but not drawn: a copy has the template's.
+    assert [layout.blank for layout in large.layouts] == [{2, 3}]
+    assert [layout.blank for layout in booklet.layouts] == [{2, 3}, {2}]
     full: list[str] = []
     render_prepared = api.render_prepared
 
@@ -174,6 +178,39 @@ def test_a_part_too_short_for_the_pages_drawn_is_not_used(prepared: dict[str, ap
     assert reuse._copy(template, reuse._spec(p, row, reuse.Options())) == api.render_prepared(p, row).pdf
     short = replace(template, layouts=tuple(replace(layout, sections=1) for layout in template.layouts))
     assert reuse._copy(short, reuse._spec(p, row, reuse.Options())) is None
+
+
+def test_a_blank_page_notes_where_its_flowables_went(prepared: dict[str, api.Prepared]) -> None:
+    """A page a copy lays out but does not draw (it has the template's) keeps a note of where each flowable
+    went: a copy whose layout differs on such a page alone (the pages drawn are the same) is rendered in full."""
+    p = prepared["large-print"]
+    template = reuse.template_for(p, reuse.Options())
+    assert template is not None
+    layout = template.layouts[template.kept]
+    assert layout.blank == {2, 3}
+    spec = reuse._spec(p, values(NAMES["accents"]), reuse.Options())
+    story = spec.story
+
+    def lower(back_pages: int | None, part: int = 0) -> list[Any]:
+        """The story with page 2's flowables 6 points lower (after the cover's page break), under a space that
+        draws nothing (a bare Spacer draws an empty state save and restore)."""
+        flowables = story(back_pages, part)
+        first_break = next(i for i, f in enumerate(flowables) if isinstance(f, PageBreak))
+        space = tagging.wrap(Spacer(1, 6), tagging.ARTIFACT)
+        return [*flowables[:first_break + 1], space, *flowables[first_break + 1:]]
+
+    drawn = {}
+    for name, laid_out in (("as composed", story), ("lower", lower)):
+        first = reuse._first_pages(spec, laid_out, layout.stop, layout.sections, layout.blank)
+        assert first is not None
+        drawn[name] = reuse._Pdf(first[0])
+    streams = {name: page_streams(pdf.data) for name, pdf in drawn.items()}
+    same = [a == b for a, b in zip(streams["as composed"], streams["lower"], strict=True)]
+    # The pages drawn (1, 4 and 5) are the same; blank page 2's note is not (nor page 3's: it counts the spacer).
+    assert [same[i] for i in (0, 3, 4)] == [True, True, True]
+    assert not same[1]
+    assert reuse._changes(layout, drawn["as composed"]) is not None
+    assert reuse._changes(layout, drawn["lower"]) is None
 
 
 def test_copies_read_back_like_builds(prepared: dict[str, api.Prepared]) -> None:
