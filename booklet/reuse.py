@@ -14,9 +14,11 @@ render of the row.
 
 The pages in between (a contents page between a name on the cover and one in the first section) are
 laid out but not drawn (`render.DocumentSpec.blank_pages`): a copy has the template's. Such a page's
-content is a note of each flowable placed on it (where in the story, where on the page, how big), and
-a copy's notes must be the template's: the same flowables in the same places, and none of them shows a
-value (the two sets of stand-ins drew these pages alike), so a full render draws the template's page.
+content is a note of each flowable placed on it (where in the story, where on the page, how big, a
+paragraph's words), and a copy's notes must be the template's: the same flowables in the same places, and
+none of them shows a value (the two sets of stand-ins drew these pages alike), so a full render draws the
+template's page. (The check page is drawn, not noted: its bytes are the proof that the flow goes on as in
+the template.)
 
 That holds only while the row's values leave the rest of the document as it is, and every step checks
 it; when a check fails the copy is rendered in full (never a copy that differs from `booklet build`):
@@ -37,8 +39,8 @@ it; when a check fails the copy is rendered in full (never a copy that differs f
 What a copy costs: composing the sections its first pages show (or those and the next; `DocumentSpec.sections_only`:
 the template checks that this part draws the same first pages as the whole story, and a part that runs out
 before the check page is full raises PartEnded, so that copy is rendered in full), laying out the first
-pages of each layout and drawing those not blank, and saving those pages on their own (their fonts subset again). The back
-matter is not composed at all. Composing gives the same warnings for any values (the template checks it
+pages of each layout and drawing those not blank, and saving those pages on their own (their fonts subset
+again). The back matter is not composed at all. Composing gives the same warnings for any values (the template checks it
 with both sets of stand-ins), so a copy reports the template's.
 """
 

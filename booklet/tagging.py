@@ -746,7 +746,8 @@ class Tagged(Flowable):
 
     def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
         if is_blank(canvas):
-            note_layout(canvas, x, y, self.width, self.height)
+            plain = getattr(self._flowable, "getPlainText", None)  # a paragraph (or part of one): its words
+            note_layout(canvas, x, y, self.width, self.height, plain() if callable(plain) else None)
             return
         tagger = tagger_of(canvas)
         if tagger is None:
@@ -952,7 +953,8 @@ def is_blank(canvas: Canvas) -> bool:
 
 
 def note_layout(canvas: Canvas, *what: object) -> None:
-    """On a blank page, instead of drawing: a note in its content (a PDF comment) of what went where."""
+    """On a blank page, instead of drawing: a note in its content (a PDF comment) of what went where (never
+    written out: a copy has its template's page)."""
     rl.code(canvas).append("% " + " ".join(map(repr, what)))
 
 
