@@ -84,7 +84,7 @@ class BoundedMemo(Generic[V]):
 #: that repeat between copies.
 COMPRESSED: BoundedMemo[bytes] = BoundedMemo(COMPRESSED_BYTES)
 #: A picture's decoded pixels (mode, bytes) by its encoded bytes.
-PICTURES: BoundedMemo[tuple[str, bytes]] = BoundedMemo(PICTURE_BYTES)
+PICTURES: BoundedMemo[tuple[str, bytes, dict[bytes, str]]] = BoundedMemo(PICTURE_BYTES)
 #: A font subset's font program by (font face, the subset's characters in code order).
 SUBSETS: BoundedMemo[bytes] = BoundedMemo(SUBSET_BYTES)
 

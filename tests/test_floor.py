@@ -62,6 +62,19 @@ def test_warm_memos_give_the_bytes_of_a_fresh_process() -> None:
     assert first == second == fresh
 
 
+def test_a_remembered_picture_is_named_by_the_digest_reportlab_gives() -> None:
+    """drawImage names a picture by the MD5 of its pixels and its mask's name; for a remembered picture it is
+    remembered too (rl_internals.memoise_decoded_pictures), and is that MD5."""
+    memos.clear()
+    digest(*BUILDS[0])  # a PNG picture and a PNG logo
+    digest(*BUILDS[0])
+    remembered = [(pixels, after, name) for (_, pixels, digests), _ in memos.PICTURES._items.values()
+                  for after, name in digests.items()]
+    assert len(remembered) >= 2
+    for pixels, after, name in remembered:
+        assert name == hashlib.md5(pixels + after, usedforsecurity=False).hexdigest()
+
+
 def test_faster_formatting_writes_what_reportlab_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     """rl_internals.faster_formatting: every build of BUILDS, formatted by ReportLab's own functions, is the
     same bytes."""
