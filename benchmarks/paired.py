@@ -4,6 +4,7 @@
     python benchmarks/paired.py --base HEAD~1 --rounds 30
     python benchmarks/paired.py --mode render       # a personalised copy rendered in full: one prepared handout
     python benchmarks/paired.py --mode copy         # ... as a batch makes it, from the template (booklet.reuse)
+    python benchmarks/paired.py --base-tree ../other  # against the booklet/ and layouts/ of another checkout
 
 Two resident processes, one running booklet as it is at `--base` (extracted with `git archive` into a
 temporary folder) and one running the working tree, build the same distinct handouts (the benchmark corpus in
@@ -21,6 +22,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -83,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--base", default="HEAD", help="the git revision to compare with (default HEAD)")
+    ap.add_argument("--base-tree", type=Path, help="a checkout (a git worktree, possibly with changes) to compare "
+                    "with instead of --base: its booklet/ and layouts/ as they are on disk")
     ap.add_argument("--rounds", type=int, default=20, help="alternating rounds (default 20)")
     ap.add_argument("--per", type=int, default=5, help="documents per process per round (default 5)")
     ap.add_argument("--docs", type=int, default=30, help="distinct handouts to cycle through (default 30)")
@@ -94,10 +98,14 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         base = folder / "base"
         base.mkdir()
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", a.base, "booklet", "layouts"],
-                                 check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
-        (base / "layouts").rename(base / "booklet" / "layouts")  # as installed: the package booklet.layouts
+        if a.base_tree is not None:
+            shutil.copytree(a.base_tree / "booklet", base / "booklet", ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(a.base_tree / "layouts", base / "booklet" / "layouts")
+        else:
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", a.base, "booklet", "layouts"],
+                                     check=True, capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+            (base / "layouts").rename(base / "booklet" / "layouts")  # as installed: the package booklet.layouts
         (folder / "docs").mkdir()
         docs = bench.distinct_copies(folder / "docs", a.docs)
         (folder / "personal").mkdir()
@@ -140,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
                 means[name] = statistics.mean(g["cpu"] for g in got)
             for x, y in zip(results["A"][-a.per:], results["B"][-a.per:], strict=True):
                 if x["sha256"] != y["sha256"]:
-                    print(f"the PDFs differ (document {i}): {a.base} and the working tree do not make the same bytes")
+                    print(f"the PDFs differ (document {i}): {a.base_tree or a.base} and the working tree do not make "
+                          "the same bytes")
                     return 1
             ratios.append(means["B"] / means["A"])
             i += a.per
@@ -148,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
             assert proc.stdin is not None
             proc.stdin.close()
             proc.wait()
-    print(f"A = {a.base}, B = working tree; {a.mode}, {len(results['A'])} documents each in {a.rounds} rounds")
+    print(f"A = {a.base_tree or a.base}, B = working tree; {a.mode}, {len(results['A'])} documents each in "
+          f"{a.rounds} rounds")
     for name in ("A", "B"):
         got = results[name]
         cpu = [g["cpu"] for g in got]

@@ -20,11 +20,24 @@ from reportlab.rl_config import _FUZZ
 
 from .errors import BookletError, Loc
 from .fonts import house_faces
-from .rl_internals import WORD_BEFORE_SPACE, WORD_LAST_PIECE, WORD_PIECE, WRAP_STATE, memoise_string_widths
+from .rl_internals import (
+    NO_TEMPLATE,
+    WORD_BEFORE_SPACE,
+    WORD_LAST_PIECE,
+    WORD_PIECE,
+    WRAP_STATE,
+    clean_paragraph_text,
+    faster_same_frag,
+    fragments_from_template,
+    memoise_string_widths,
+    paragraph_skeleton,
+    parse_skeleton,
+)
 from .scripts import needs_shaping
 from .theme import LEFT_TO_RIGHT, Direction
 
 memoise_string_widths()
+faster_same_frag()
 
 
 #: Parsed paragraphs kept per process: a personalised batch re-renders the same handout for every row,
@@ -59,6 +72,33 @@ def _style_key(style: Any) -> tuple[Any, ...]:
 _broken: OrderedDict[tuple[int, float], tuple[Any, Any, Any, dict[str, Any]]] = OrderedDict()
 
 
+#: ReportLab's parse of a paragraph skeleton (`rl_internals.paragraph_skeleton`: its markup with the texts taken
+#: out) in a style, as a template for every paragraph with that markup around other texts (a distinct handout's
+#: paragraphs share a few dozen skeletons). Bounded, in memory only.
+_templates: OrderedDict[tuple[str, tuple[Any, ...]], Any] = OrderedDict()
+
+
+def _from_template(text: str, style: Any) -> tuple[str, list[Any]] | None:
+    """What ReportLab's `Paragraph(text, style)` parses `text` into (its cleaned text and fragments), made from
+    the template of its skeleton rather than by the markup parser (an `html.parser` subclass); None when the
+    markup has no template (ReportLab parses it, as before)."""
+    cleaned = clean_paragraph_text(text)
+    split = paragraph_skeleton(cleaned)
+    if split is None or not split[1]:
+        return None
+    skeleton, runs = split
+    key = (skeleton, _style_key(style))
+    template = _templates.get(key)
+    if template is None:
+        template = parse_skeleton(skeleton, style)
+        _remember(_templates, key, template)
+    else:
+        _templates.move_to_end(key)
+    if template is NO_TEMPLATE:
+        return None
+    return cleaned, fragments_from_template(template, runs, style)
+
+
 def _remember(memo: OrderedDict[Any, Any], key: Any, value: Any) -> None:
     """Keep `value` as the newest entry of a memo bounded at PARSE_MEMO_SIZE."""
     memo[key] = value
@@ -88,7 +128,8 @@ class Paragraph(_Paragraph):
 
     Parsing: the fragments ReportLab's markup parser makes depend only on the text and the
     style, and nothing changes them afterwards (line breaking works on clones), so paragraphs
-    with the same text and style share one parse (`_parsed`).
+    with the same text and style share one parse (`_parsed`). A text met for the first time is not parsed
+    either when its markup has a template (`_from_template`): the same fragments, made without the parser.
 
     Platypus measures most paragraphs twice at the same width (a KeepTogether or a
     table measures its content, then the frame measures each part again), and
@@ -118,7 +159,11 @@ class Paragraph(_Paragraph):
         key = (text, _style_key(style))
         parsed = _parsed.get(key)
         if parsed is None:
-            super().__init__(text, style)
+            made = _from_template(text, style)
+            if made is None:
+                super().__init__(text, style)
+            else:
+                super().__init__(made[0], style, frags=made[1])
             state = self.__dict__  # set by ReportLab's _setup
             _remember(_parsed, key, (state["text"], state["frags"],
                                      None if state["style"] is style else state["style"], state["bulletText"]))

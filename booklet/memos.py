@@ -96,6 +96,7 @@ def install() -> None:
     rl.memoise_decoded_pictures(PICTURES)
     rl.memoise_subsets(SUBSETS)
     rl.faster_formatting()
+    rl.faster_split_string()
 
 
 def clear() -> None:

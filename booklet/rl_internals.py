@@ -19,15 +19,18 @@ from __future__ import annotations
 import io
 import itertools
 import operator
+import re
 import threading
 from typing import Any
 
 import reportlab
-from reportlab.lib.rl_accel import fp_str
+from reportlab.lib.rl_accel import fp_str, sameFrag
 from reportlab.pdfbase import pdfdoc
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import paragraph
 from reportlab.platypus.flowables import DDIndenter, Flowable, LIIndenter, ListFlowable, _ContainerSpace
+from reportlab.platypus.paraparser import ParaFrag
 
 #: The ReportLab series these internals were checked against.
 SERIES = "5.1."
@@ -429,6 +432,84 @@ def memoise_string_widths() -> None:
         paragraph.stringWidth = lru_cache(maxsize=WIDTH_MEMO_SIZE)(pdfmetrics.stringWidth)
 
 
+#: The attributes `_rl_accel.sameFrag` compares, in its order; the two whose mere presence makes fragments differ.
+SAME_FRAG_ATTRIBUTES = ("fontName", "fontSize", "textColor", "rise", "us_lines", "link", "backColor", "nobr")
+_NEVER_SAME = ("cbDefn", "lineBreak")
+_ABSENT = object()
+
+
+def same_frag(f: Any, g: Any) -> bool:
+    """`sameFrag(f, g)` of `_rl_accel` (whether two paragraph fragments can share one run of text when a line
+    is broken), the same answer without its cost: the C function looks up twelve attributes by C string, most
+    of them absent, each raising and clearing an AttributeError (about 9 us a call, 1,100 calls a handout).
+
+    For two `ParaFrag`s (whose class and `ABag` define none of these names, so an attribute is in the instance
+    `__dict__` or absent) it reads the dictionaries: never the same if either has `cbDefn` or `lineBreak`;
+    else the same when each attribute is absent from both or present in both and not `!=` (an absent one
+    against a present one differs, as in C, where both lookups failing is the only 'equal' for absence).
+    Anything else goes to the C function."""
+    if type(f) is not ParaFrag or type(g) is not ParaFrag:
+        return bool(sameFrag(f, g))
+    a, b = f.__dict__, g.__dict__
+    for name in _NEVER_SAME:
+        if name in a or name in b:
+            return False
+    for name in SAME_FRAG_ATTRIBUTES:
+        x, y = a.get(name, _ABSENT), b.get(name, _ABSENT)
+        if x is y:
+            continue
+        if x is _ABSENT or y is _ABSENT or x != y:
+            return False
+    return True
+
+
+def faster_same_frag() -> None:
+    """`reportlab.platypus.paragraph.sameFrag` (a module global, read by `breakLines` and `_getFragWords` at each
+    call) replaced by `same_frag`: about 7% of a distinct handout's CPU (tests/test_floor.py pins the answers)."""
+    class_names = {name for cls in ParaFrag.__mro__ for name in vars(cls)}
+    if class_names.isdisjoint((*SAME_FRAG_ATTRIBUTES, *_NEVER_SAME)):  # else a ReportLab unlike 5.1: keep C's
+        paragraph.sameFrag = same_frag
+
+
+
+# -- text drawing ------------------------------------------------------------------------
+def split_string(font: Any, text: Any, doc: Any, encoding: str = "utf-8") -> list[tuple[int, bytes]]:
+    """`TTFont.splitString(text, doc)`: the text as (subset, codes) runs of the font's subsets in this
+    document, giving each character it has not met before the next free code. Every line drawn goes
+    through it, character by character in Python (about 14 us a line).
+
+    A character's code, once given, never changes (`State.assignments` only grows), so when every
+    character of the text has one below 256 the answer is the one run `(0, codes)`, made here in C:
+    printable ASCII text, where the subset keeps ASCII's own codes (`asciiReadable`, checked once per
+    document state: 32-126 each assigned itself) is its own codes; other text is looked up code by code
+    (a no-break space is drawn as a space, as ReportLab does). Anything else (a character not met yet, a
+    code above 255, no state yet) goes to ReportLab's own, which gives codes as before."""
+    state = font.state.get(doc) if type(text) is str else None
+    if state is not None:
+        if not text:
+            return []
+        if text.isascii() and text.isprintable():
+            readable = state.__dict__.get("_booklet_readable")
+            if readable is None:
+                assigned = state.assignments
+                readable = state._booklet_readable = all(assigned.get(n) == n for n in range(32, 127))
+            if readable:
+                return [(0, text.encode("ascii"))]
+        try:
+            return [(0, bytes(map(state.assignments.__getitem__, map(ord, text.replace("\xa0", " ")))))]
+        except (KeyError, ValueError):  # a character without a code yet, or a code in a later subset
+            pass
+    return REPORTLAB_SPLIT_STRING(font, text, doc, encoding)
+
+
+REPORTLAB_SPLIT_STRING = TTFont.splitString
+
+
+def faster_split_string() -> None:
+    """`TTFont.splitString` replaced by `split_string` (tests/test_floor.py pins its answers)."""
+    if TTFont.splitString is REPORTLAB_SPLIT_STRING:
+        TTFont.splitString = split_string
+
 # -- QR codes (booklet.flowables.QrCode) --------------------------------------------------
 def qr_encoder() -> Any:
     """`reportlab.graphics.barcode.qrencoder`, ReportLab's QR encoder, loaded from its file on its own.
@@ -638,3 +719,79 @@ def memoise_subsets(memo: Any) -> None:
 
     TTFontFile.makeSubset = makeSubset
     _MEMOISED.add("subsets")
+
+
+# -- paragraph parsing ------------------------------------------------------------------
+#: Markup the template path understands: a tag booklet makes (`<b>`, `<i>`, `<br/>`, `<font ...>`, `<a ...>`,
+#: `<onDraw .../>`, their ends) or an entity; between them, text without '<' or '&'.
+_MARKUP_TOKEN = re.compile(r"(<(?:/?(?:b|i|font|a)\b[^<>]*|br/|onDraw\b[^<>]*/)>|&#?\w+;)")
+#: Private-use characters (plane 15) standing in for the texts of a skeleton, one per text.
+_PLACEHOLDER = 0xF0000
+NO_TEMPLATE = ("no template",)
+
+
+def paragraph_skeleton(text: str) -> tuple[str, list[str]] | None:
+    """Paragraph markup (cleaned as ReportLab cleans it) split into its skeleton, the markup with the n-th text
+    between tags and entities replaced by one placeholder character, and those texts; None for markup with a
+    tag booklet does not make, or a '<' or '&' that is not part of a tag or entity."""
+    parts = _MARKUP_TOKEN.split(text)
+    skeleton = []
+    runs: list[str] = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            skeleton.append(part)
+        elif part:
+            if "<" in part or "&" in part:
+                return None
+            skeleton.append(chr(_PLACEHOLDER + len(runs)))
+            runs.append(part)
+    return "".join(skeleton), runs
+
+
+def parse_skeleton(skeleton: str, style: Any) -> Any:
+    """ReportLab's parse of a skeleton (`paragraph_skeleton`) in a style, as a template: its fragments and, for
+    each, the index of the text it carries (None: a fragment with text of its own, a `<br/>`'s or an entity's).
+    `NO_TEMPLATE` when the parse is not one a template can stand for (an error, a bullet, a style changed by
+    the markup, a placeholder not carried by exactly one fragment as its whole text)."""
+    from reportlab.platypus.paraparser import ParaParser
+
+    parser = ParaParser()
+    parser.caseSensitive = 1  # as Paragraph._setup sets it from Paragraph(caseSensitive=1)
+    try:
+        parsed_style, frags, bullet_frags = parser.parse(skeleton, style)
+    except Exception:  # the real parse raises it again, for the real text
+        return NO_TEMPLATE
+    if frags is None or bullet_frags or parsed_style is not style or any(type(f) is not ParaFrag for f in frags):
+        return NO_TEMPLATE
+    count = sum(1 for c in skeleton if ord(c) >= _PLACEHOLDER)
+    slots = []
+    for frag in frags:
+        text = frag.__dict__.get("text")
+        slot = ord(text) - _PLACEHOLDER if isinstance(text, str) and len(text) == 1 \
+            and _PLACEHOLDER <= ord(text) < _PLACEHOLDER + count else None
+        if slot is None and isinstance(text, str) and any(ord(c) >= _PLACEHOLDER for c in text):
+            return NO_TEMPLATE
+        slots.append(slot)
+    if sorted(s for s in slots if s is not None) != list(range(count)):
+        return NO_TEMPLATE
+    return frags, slots
+
+
+def fragments_from_template(template: Any, runs: list[str], style: Any) -> list[Any]:
+    """The fragments ReportLab's parser makes for the markup `runs` came from: the template's, each a new
+    `ParaFrag` with the same attributes (in the same order) and its text, then the style's text transform."""
+    frags, slots = template
+    made = []
+    for frag, slot in zip(frags, slots, strict=True):
+        new = ParaFrag.__new__(ParaFrag)
+        new.__dict__.update(frag.__dict__)
+        if slot is not None:
+            new.text = runs[slot]
+        made.append(new)
+    paragraph.textTransformFrags(made, style)
+    return made
+
+
+def clean_paragraph_text(text: str) -> str:
+    """`cleanBlockQuotedText`: the text `Paragraph` parses (each line stripped, blank lines dropped, joined)."""
+    return paragraph.cleanBlockQuotedText(text)

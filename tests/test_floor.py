@@ -9,12 +9,13 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import DATA, EXAMPLE, RIVERSIDE
+from conftest import DATA, EXAMPLE, FONT_FILE, RIVERSIDE
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -269,3 +270,180 @@ def test_the_no_script_shortcut_is_never_wrong(text: str) -> None:
         assert all(script_of(ch) is None for ch in text)
     else:
         assert max(text) >= "\u0590"  # (the first script's first character)
+
+
+# -- paragraph fragments, fragment comparison and text splitting: ReportLab's answers, found faster -------------
+def _frag_state(frag: object) -> list[tuple[str, object]]:
+    """A fragment's attributes in order (a callback's definition by its own attributes)."""
+    return [(k, v.__dict__ if k == "cbDefn" else v) for k, v in vars(frag).items()]
+
+
+def _parsed(markup: str, style: object) -> tuple[str, list[object]]:
+    """What ReportLab's own Paragraph makes of markup: its text and fragments."""
+    from reportlab.platypus import Paragraph as RLParagraph
+
+    para = RLParagraph(markup, style)
+    return para.text, para.frags
+
+
+_MARKUPS = [
+    "Plain text", "  spaced\n  over   lines \n", "<b>Label:</b> value", "<b><i>both</i></b> and <i><b>both</b></i>",
+    "AT&amp;T &lt;x&gt; &quot;q&quot; &#8212; &#x2014; &nbsp;end", "one<br/>two<br/><br/>three",
+    "<font color='#112233'>coloured</font> plain", '<a href="#key">to a key</a> then text',
+    '<onDraw name="_booklet_link" label="#k"/><a href="#k">linked</a><onDraw name="_booklet_link" label="-"/>.',
+    "Zoë Łucja Nguyễn \u00a0 αἷμα кровь", "a &unknown; entity",
+]
+#: Markup with no template: ReportLab parses it, as before.
+_PARSED_AS_BEFORE = ["", "<b></b>", "a < b", "a & b", "<para>x</para>", "<u>under</u>", "<b>unclosed",
+                     "<img src='x.png'/>", "<greek>a</greek>", "<bullet>*</bullet>text"]
+
+
+@pytest.mark.parametrize("markup", _MARKUPS + _PARSED_AS_BEFORE)
+@pytest.mark.parametrize("transform", [None, "uppercase", "capitalize"])
+def test_a_paragraph_made_from_its_template_is_the_one_reportlab_parses(markup: str, transform: str | None) -> None:
+    """booklet's Paragraph (its skeleton's template, rl_internals.parse_skeleton) has the text and fragments,
+    attribute by attribute in the same order, that ReportLab's markup parser gives; markup the template path does
+    not take is parsed (or refused) by ReportLab as before."""
+    from reportlab.lib.styles import ParagraphStyle
+
+    from booklet import flowables
+
+    flowables._parsed.clear()
+    style = ParagraphStyle(f"body-{transform}", fontName="Helvetica", fontSize=11, textTransform=transform)
+    try:
+        text, frags = _parsed(markup, style)
+    except (ValueError, OSError) as error:
+        refused: tuple[type[Exception], str] | None = (type(error), str(error).strip().splitlines()[0])
+    else:
+        refused = None
+    if refused is not None:  # ReportLab refuses the markup: so does booklet's Paragraph, in the same words
+        with pytest.raises(refused[0], match=re.escape(refused[1])):
+            flowables.Paragraph(markup, style)
+        return
+    for _ in range(2):  # the template made, then used
+        flowables._parsed.clear()
+        ours = flowables.Paragraph(markup, style)
+        assert ours.text == text
+        assert ours.style is style
+        assert [type(f) for f in ours.frags] == [type(f) for f in frags]
+        assert [_frag_state(f) for f in ours.frags] == [_frag_state(f) for f in frags]
+    templated = flowables._from_template(markup, style) is not None
+    assert templated == (markup in _MARKUPS)
+
+
+def test_markup_with_a_counter_is_parsed_each_time() -> None:
+    """`<seq/>` numbers from a counter every parse moves on: never made from a template."""
+    from reportlab.lib.styles import ParagraphStyle
+
+    from booklet import flowables
+
+    assert flowables._from_template("x <seq/> y", ParagraphStyle("body", fontName="Helvetica")) is None
+
+
+def test_every_paragraph_of_the_examples_is_made_as_reportlab_parses_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over the builds of BUILDS, every paragraph made from a template has the parser's fragments."""
+    from booklet import flowables
+
+    made = []
+    from_template = flowables._from_template
+
+    def checked(text: str, style: object) -> object:
+        got = from_template(text, style)
+        if got is not None:
+            made.append(got)
+            cleaned, frags = _parsed(text, style)
+            assert got[0] == cleaned
+            assert [_frag_state(f) for f in got[1]] == [_frag_state(f) for f in frags], text
+        return got
+
+    monkeypatch.setattr(flowables, "_from_template", checked)
+    flowables._parsed.clear()
+    for build in BUILDS:
+        digest(*build)
+    assert len(made) > 500
+
+
+_ATTRIBUTE_VALUES = {
+    "fontName": ["DejaVuSans", "DejaVuSans-Bold"], "fontSize": [10, 10.0, 12], "rise": [0, 2],
+    "us_lines": [[], [("underline", 1)]], "link": [[], [(0, "#a")]], "backColor": [None, "#fff"],
+    "nobr": [False, True], "cbDefn": [None, "defn"], "lineBreak": [True],
+    "textColor": ["black", "black-copy", "red"], "text": ["x", "y"], "bold": [0, 1],
+}
+
+
+@st.composite
+def _frags(draw: st.DrawFn) -> object:
+    from reportlab.lib.colors import Color, black, red
+    from reportlab.platypus.paraparser import ParaFrag
+
+    frag = ParaFrag()
+    for name, values in _ATTRIBUTE_VALUES.items():
+        if draw(st.booleans()):
+            value = draw(st.sampled_from(values))
+            if isinstance(value, list):
+                value = list(value)  # equal, not the same list
+            elif isinstance(value, str):
+                value = {"black": black, "black-copy": Color(0, 0, 0), "red": red}.get(value, value)
+            setattr(frag, name, value)
+    return frag
+
+
+@settings(max_examples=500, deadline=None)
+@given(_frags(), _frags())
+def test_same_frag_answers_as_reportlabs(f: object, g: object) -> None:
+    """rl_internals.same_frag: the C function's answer for any two fragments (absent, equal, identical, different
+    attributes; a callback or line break in either)."""
+    from reportlab.lib.rl_accel import sameFrag
+
+    from booklet import rl_internals
+
+    assert rl_internals.same_frag(f, g) == bool(sameFrag(f, g))
+    assert rl_internals.same_frag(f, f) == bool(sameFrag(f, f))
+
+
+def test_same_frag_is_the_one_paragraphs_use() -> None:
+    from reportlab.platypus import paragraph
+
+    from booklet import rl_internals
+
+    assert paragraph.sameFrag is rl_internals.same_frag
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from([*"ab Z\u00a0\t~\x7f\u00eb\u0141\u20ac\u0301\u03b1\u043a\ufb01"
+                                                  "\U0001f600\ue000"]), max_size=12), max_size=12))
+def test_split_string_splits_as_reportlab_does(texts: list[str]) -> None:
+    """rl_internals.split_string on a document gives the runs ReportLab's gives on another, text after text, and
+    leaves the font's codes for that document as ReportLab's leaves them."""
+    from reportlab.pdfbase.pdfmetrics import registerFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from booklet import rl_internals
+
+    font = TTFont("SplitStringTest", str(FONT_FILE))
+    registerFont(font)
+
+    class Doc:  # a document, as far as splitString is concerned (a weak key)
+        pass
+
+    ours, theirs = Doc(), Doc()
+    for text in texts * 2 + ["ab " * 100, "".join(map(chr, range(0x400, 0x520)))] + texts:
+        assert rl_internals.split_string(font, text, ours) == rl_internals.REPORTLAB_SPLIT_STRING(font, text, theirs)
+    assert font.state[ours].assignments == font.state[theirs].assignments
+    assert font.state[ours].subsets == font.state[theirs].subsets
+
+
+def test_the_faster_paths_write_what_reportlab_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every build of BUILDS with ReportLab's own sameFrag, splitString and markup parser: the same bytes."""
+    from reportlab.lib.rl_accel import sameFrag
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.platypus import paragraph
+
+    from booklet import flowables, rl_internals
+
+    faster = [digest(*build) for build in BUILDS]
+    monkeypatch.setattr(paragraph, "sameFrag", sameFrag)
+    monkeypatch.setattr(TTFont, "splitString", rl_internals.REPORTLAB_SPLIT_STRING)
+    monkeypatch.setattr(flowables, "_from_template", lambda text, style: None)
+    flowables._parsed.clear()
+    assert [digest(*build) for build in BUILDS] == faster
