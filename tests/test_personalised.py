@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import os
 import re
 import shutil
 from dataclasses import replace
@@ -275,6 +276,68 @@ def test_a_batch_writes_each_row_as_its_build(personal: Path, tmp_path: Path) ->
     for i, name in enumerate(list(NAMES.values())[:4]):
         build = api.build(personal, variant="large-print", values={"patient_id": f"P{i}", "patient_name": name})
         assert runs[0][f"P{i}.pdf"] == build.pdf, name
+
+
+def _template_as_data(template: reuse.Template) -> tuple[Any, ...]:
+    return ([(layout.whole.data, layout.first.data, layout.pages, layout.stop, layout.blank, layout.sections,
+              layout.changeable, layout.base_fonts) for layout in template.layouts],
+            template.kept, template.outcome, template.warnings)
+
+
+def test_a_template_made_on_two_cores_is_the_same(prepared: dict[str, api.Prepared],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """reuse.make_template(two_cores=True) renders the second set of stand-ins in a forked child at the same
+    time: the same template; and when the child fails, the parent does that work itself."""
+    p = prepared["booklet"]  # laid out twice: two layouts
+    one = _template_as_data(reuse.make_template(p))
+    parent, rendered = os.getpid(), reuse._rendered
+    here: list[str] = []  # what this process rendered with the second set of stand-ins
+
+    def noted(*args: Any) -> Any:
+        if os.getpid() == parent:
+            here.append("rendered here")
+        return rendered(*args)
+
+    monkeypatch.setattr(reuse, "_rendered", noted)
+    assert _template_as_data(reuse.make_template(p, two_cores=True)) == one
+    assert here == []  # the child did
+
+    def failing_in_the_child(*args: Any) -> Any:
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        return noted(*args)
+
+    monkeypatch.setattr(reuse, "_rendered", failing_in_the_child)
+    assert _template_as_data(reuse.make_template(p, two_cores=True)) == one
+    assert here == ["rendered here"]
+
+
+def test_a_local_batch_makes_the_template_before_its_workers(personal: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a pool of its own (forked workers), a batch makes the first job's template once, on two cores,
+    before the workers start: none of them makes one, and every copy is its row's build."""
+    calls = tmp_path / "templates made"
+    make = reuse.make_template
+
+    def noted(p: api.Prepared, options: reuse.Options | None = None, *, two_cores: bool = False) -> Any:
+        with open(calls, "a", encoding="utf-8") as f:  # the workers' calls too (they run this, forked)
+            f.write(f"{os.getpid()} {two_cores}\n")
+        return make(p, options or reuse.Options(), two_cores=two_cores)
+
+    monkeypatch.setattr(reuse, "make_template", noted)
+    monkeypatch.setattr(batch, "_PREPARED", type(batch._PREPARED)())  # nothing prepared here before
+    data = tmp_path / "patients.csv"
+    with open(data, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["patient_id", "patient_name"])
+        writer.writerows([f"P{i}", name] for i, name in enumerate(list(NAMES.values())[:4]))
+    work = batch.plan([personal], variants=("large-print",), data=data, out=tmp_path / "out", name="{{ patient_id }}")
+    result = batch.run(work, jobs=2)
+    assert len(result.written) == 4
+    assert calls.read_text(encoding="utf-8").splitlines() == [f"{os.getpid()} True"]
+    for i, name in enumerate(list(NAMES.values())[:4]):
+        build = api.build(personal, variant="large-print", values={"patient_id": f"P{i}", "patient_name": name})
+        assert (tmp_path / "out" / f"P{i}.pdf").read_bytes() == build.pdf, name
 
 
 def test_batch_pdfua_copies_are_their_builds_and_pass_pdfua(personal: Path, tmp_path: Path) -> None:
