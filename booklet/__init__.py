@@ -134,5 +134,17 @@ def _defer_pattern(pattern: str, flags: int) -> None:
         cache[key] = _LazyPattern(key)
 
 
-if "reportlab.platypus.paragraph" not in sys.modules:
-    _defer_pattern(_RL_URI_PATTERN, 2)  # re.IGNORECASE
+#: Other patterns compiled when their modules are imported, which a build imports but does not use, as
+#: (module, pattern, flags): PyYAML's check for unprintable characters (its pure-Python reader's; booklet reads
+#: YAML with libyaml's parser, `booklet.source`) and ReportLab's `textsplit.rx` (its `cjkwrap`, which ReportLab
+#: itself never calls): about 12 ms of CPU to compile here, most of what importing them costs.
+DEFERRED_PATTERNS = (
+    ("reportlab.platypus.paragraph", _RL_URI_PATTERN, 2),  # re.IGNORECASE
+    ("yaml.reader", "[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010ffff]", 0),
+    ("reportlab.lib.textsplit", "([\u2e80-\uffff])", 32),  # re.UNICODE
+)
+
+for _module, _pattern, _flags in DEFERRED_PATTERNS:
+    if _module not in sys.modules:  # (once imported, the module has its pattern compiled already)
+        _defer_pattern(_pattern, _flags)
+del _module, _pattern, _flags

@@ -358,12 +358,12 @@ class Question(Flowable):
 @lru_cache(maxsize=256)
 def qr_runs(data: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
     """The QR matrix for `data` as horizontal runs (row, first column, length) of dark modules."""
-    from .rl_internals import qr_encoder
+    from .rl_internals import qr_add_data, qr_encoder, qr_make
 
     qrencoder = qr_encoder()
     code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-    code.addData(data)
-    code.make()
+    qr_add_data(code, data)
+    qr_make(code)
     n = code.getModuleCount()
     runs = []
     for row in range(n):

@@ -99,10 +99,7 @@ def _precomputed(name: str, path: Path, font_data: bytes | None = None):  # type
             a.byteswap()
         arrays.append(a)
         offset += count * a.itemsize
-    font = ttfont_from_metrics(name, str(path), font_data, header["scalars"], arrays)
-    if font.face.unitsPerEm == 1000:  # widths are the font's own integers (stored as doubles), as ReportLab reads them
-        font.face.charWidths = {char: int(width) for char, width in font.face.charWidths.items()}
-    return font
+    return ttfont_from_metrics(name, str(path), font_data, header["scalars"], arrays)
 
 
 def write_metrics(path: Path) -> Path:

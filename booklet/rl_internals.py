@@ -26,7 +26,7 @@ from typing import Any
 import reportlab
 from reportlab.lib.rl_accel import fp_str, sameFrag
 from reportlab.pdfbase import pdfdoc
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import paragraph
 from reportlab.platypus.flowables import DDIndenter, Flowable, LIIndenter, ListFlowable, _ContainerSpace
@@ -303,16 +303,17 @@ def ttfont_from_metrics(name: str, path: str, data: bytes, scalars: dict[str, An
     and its bytes (`data`, the file at `path`, already read to check it) not read again.
 
     Mirrors `TTFont.__init__` and `TTFontFace.__init__` (reportlab 5.1) except for the call to
-    `extractInfo`; `tests/test_fonts.py` checks that every attribute matches a parsed font.
+    `extractInfo`; `tests/test_fonts.py` checks that every attribute matches a parsed font. The large fields
+    (FACE_ARRAYS) are made from `arrays` when first read (`StoredFace`).
     """
     from fnmatch import fnmatch
     from weakref import WeakKeyDictionary
 
     from reportlab import rl_config
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTEncoding, TTFNameBytes, TTFont, TTFontFace, TTFontParser
+    from reportlab.pdfbase.ttfonts import TTEncoding, TTFNameBytes, TTFont, TTFontParser
 
-    face = TTFontFace.__new__(TTFontFace)
+    face = StoredFace.__new__(StoredFace)
     pdfmetrics.TypeFace.__init__(face, None)
     source = io.BytesIO(data)
     source.name = path  # TTFontParser keeps a file object's name as the face's filename
@@ -324,30 +325,14 @@ def ttfont_from_metrics(name: str, path: str, data: bytes, scalars: dict[str, An
         elif key == "fontRevision":
             value = tuple(value)
         setattr(face, key, value)
+    stored: dict[str, tuple[Any, ...]] = {}
     items = iter(arrays)
     for key, _, second in FACE_ARRAYS:
         if key == "hmetricsInt":
-            continue
-        first = next(items).tolist()
-        if not second:
-            setattr(face, key, first)
-        elif key == "hmetrics":
-            advances, sides, ints = first, next(items).tolist(), next(items).tolist()
-            # Advances are integers but for a few (kept as stored): converted in one pass in C, then those few.
-            whole: list[Any] = list(map(int, advances))
-            for i in itertools.compress(range(len(ints)), map(operator.not_, ints)):
-                whole[i] = advances[i]
-            setattr(face, key, list(zip(whole, sides, strict=False)))
-        elif key == "glyphToChar":
-            chars = next(items).tolist()
-            glyphs: dict[int, list[int]] = dict(zip(first, [[char] for char in chars], strict=False))
-            if len(glyphs) < len(first):  # a glyph that draws several characters: their lists in order
-                glyphs = {}
-                for glyph, char in zip(first, chars, strict=False):
-                    glyphs.setdefault(glyph, []).append(char)
-            setattr(face, key, glyphs)
+            stored["hmetrics"] += (next(items),)
         else:
-            setattr(face, key, dict(zip(first, next(items).tolist(), strict=False)))
+            stored[key] = (next(items), next(items)) if second else (next(items),)
+    face._stored = stored
     scale = 1000 / face.unitsPerEm
     face._pdfScale = (lambda x: x) if face.unitsPerEm == 1000 else (lambda x: x * scale)
     font = TTFont.__new__(TTFont)
@@ -358,6 +343,55 @@ def ttfont_from_metrics(name: str, path: str, data: bytes, scalars: dict[str, An
     font._asciiReadable = rl_config.ttfAsciiReadable
     font.shapable = not any(fnmatch(name, glob) for glob in rl_config.unShapedFontGlob)
     return font
+
+
+def _stored_field(key: str, arrays: tuple[Any, ...], units_per_em: int) -> Any:
+    """A face's field (FACE_ARRAYS) as `TTFontFile.extractInfo` makes it, from its stored arrays."""
+    first = arrays[0].tolist()
+    if len(arrays) == 1:
+        return first
+    if key == "hmetrics":
+        advances, sides, ints = first, arrays[1].tolist(), arrays[2].tolist()
+        # Advances are integers but for a few (kept as stored): converted in one pass in C, then those few.
+        whole: list[Any] = list(map(int, advances))
+        for i in itertools.compress(range(len(ints)), map(operator.not_, ints)):
+            whole[i] = advances[i]
+        return list(zip(whole, sides, strict=False))
+    second = arrays[1].tolist()
+    if key == "glyphToChar":
+        glyphs: dict[int, list[int]] = dict(zip(first, [[char] for char in second], strict=False))
+        if len(glyphs) < len(first):  # a glyph that draws several characters: their lists in order
+            glyphs = {}
+            for glyph, char in zip(first, second, strict=False):
+                glyphs.setdefault(glyph, []).append(char)
+        return glyphs
+    if key == "charWidths" and units_per_em == 1000:
+        # widths are the font's own integers (stored as doubles), as ReportLab reads them
+        return dict(zip(first, map(int, second), strict=False))
+    return dict(zip(first, second, strict=False))
+
+
+class StoredFace(TTFontFace):
+    """A `TTFontFace` made by `ttfont_from_metrics`, whose large fields (the cmap both ways, the widths, the
+    glyphs' metrics and positions) are made from the stored arrays the first time something reads them.
+
+    Making them all took about 5 ms a face; a document reads only some: a face it never draws in needs none of
+    them (a shipped family's bold italic, say), and `glyphToChar` (the cmap inverted) is read only by shaping.
+    After the first read a field is a plain attribute, as on a parsed face. Concurrent first reads (threads)
+    may both make it; the first one stored is the one every reader gets (ReportLab adds to some of them)."""
+
+    _stored: dict[str, tuple[Any, ...]]
+
+    def __getattr__(self, name: str) -> Any:
+        stored: dict[str, tuple[Any, ...]] = self.__dict__.get("_stored") or {}
+        arrays = stored.get(name)
+        if arrays is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        value = self.__dict__.setdefault(name, _stored_field(name, arrays, self.__dict__["unitsPerEm"]))
+        stored.pop(name, None)
+        if not stored:
+            self.__dict__.pop("_stored", None)
+        return value
 
 
 #: Code points a ToUnicode CMap must never map a code to (PDF/UA-1 via ISO 32000-1 9.10.2; page-validation's
@@ -536,6 +570,65 @@ def qr_encoder() -> Any:
 
 
 _QR_ENCODER: dict[str, Any] = {}
+
+
+def qr_add_data(code: Any, data: str) -> None:
+    """`code.addData(data)`: the first of ReportLab's encodings that takes the text (digits, upper-case letters
+    and a few signs, Kanji, bytes). ASCII text is never Kanji (it encodes to single bytes in Shift JIS, which
+    `QRKanji` refuses), so for it that encoding is not tried: trying it loads the Shift JIS codec (about 1 ms)."""
+    if data.isascii():
+        qrencoder = qr_encoder()
+        for kind in (qrencoder.QRNumber, qrencoder.QRAlphaNum):
+            try:
+                code.addData(kind(data))
+                return
+            except ValueError:
+                continue
+        code.addData(qrencoder.QR8bitByte(data))
+        return
+    code.addData(data)
+
+
+def qr_make(code: Any) -> None:
+    """`QRCode.make()` (reportlab 5.1 `qrencoder`), the same matrix, with each mask pattern's penalty counted by
+    `qr_lost_point` instead of `QRUtil.getLostPoint`, which walks the modules in Python (about three quarters of
+    a QR code's time). `tests/test_floor.py` checks the two agree, and the matrices."""
+    if code.version is None:
+        code.version = code.calculate_version()
+    best = lowest = 0
+    for mask in range(8):  # as `QRCode.getBestMaskPattern`: the first mask with the lowest penalty
+        code.makeImpl(True, mask)
+        lost = qr_lost_point(code.modules)
+        if mask == 0 or lowest > lost:
+            lowest, best = lost, mask
+    code.makeImpl(False, best)
+
+
+#: Runs of five or more modules of one colour (rule 1), and the finder-like pattern of rule 3.
+_QR_RUN = re.compile(rb"\x00{5,}|\x01{5,}")
+_QR_FINDER_LIKE = bytes([1, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0])
+_QR_BITS = bytes.maketrans(b"\x00\x01", b"01")
+
+
+def qr_lost_point(modules: list[list[bool]]) -> int:
+    """`QRUtil.getLostPoint(code)` for a code with these modules (rows of booleans), as ReportLab counts it:
+    rule 1, each run of five or more alike in a row or a column, its length less 2; rule 2, 3 for each 2 x 2
+    block alike; rule 3, 40 for each dark-light-dark-dark-dark-light-dark-light-light-light-light in a row (not
+    in the last possible place), and none in a column (ReportLab compares a column's tuple with a list); rule 4,
+    10 for each 5 % the dark share is away from half."""
+    n = len(modules)
+    rows = [bytes(row) for row in modules]
+    columns = [bytes(column) for column in zip(*modules, strict=True)]
+    runs = _QR_RUN.findall(b"\x02".join(rows + columns))
+    lost = sum(map(len, runs)) - 2 * len(runs)
+    bits = [int(row.translate(_QR_BITS), 2) for row in rows]
+    pairs = (1 << (n - 1)) - 1  # the n - 1 places where a module and the next are side by side
+    for upper, lower in itertools.pairwise(bits):
+        alike = ~(upper ^ lower)  # each module is as the one below it
+        lost += 3 * (alike & (alike >> 1) & ~(upper ^ (upper >> 1)) & pairs).bit_count()
+    lost += 40 * sum(row[:n - 1].count(_QR_FINDER_LIKE) for row in rows)
+    dark = sum(row.count(1) for row in rows)
+    return lost + 10 * (abs(100 * dark // (n * n) - 50) // 5)
 
 
 # -- shaped text (booklet.shaped) -------------------------------------------------------

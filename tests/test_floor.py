@@ -172,7 +172,10 @@ booklet.build(sys.argv[1], clinic=sys.argv[2])
 print(" ".join(sorted(m for m in sys.modules)))
 print(type(sys.modules["pyphen"]).__name__, type(sys.modules["uharfbuzz"]).__name__)
 from reportlab.platypus import paragraph
-print(type(paragraph.uri_pat).__name__, paragraph.uri_pat._compiled)
+from reportlab.lib import textsplit
+import yaml.reader
+print(*(f"{type(p).__name__} {p._compiled}" for p in (paragraph.uri_pat, yaml.reader.Reader.NON_PRINTABLE,
+                                                     textsplit.rx)), sep=", ")
 """
 
 
@@ -188,7 +191,9 @@ def test_a_latin_build_does_not_load_what_it_does_not_use() -> None:
                    "uharfbuzz._harfbuzz", "difflib"):
         assert module not in loaded, module
     assert kinds == "_Deferred _Deferred"  # pyphen and HarfBuzz imported by ReportLab, never loaded
-    assert pattern == "_LazyPattern None"  # ReportLab's web address pattern for hyphenation, never compiled
+    # ReportLab's web address pattern for hyphenation, PyYAML's pure-Python reader's, ReportLab's cjkwrap's: never
+    # compiled
+    assert pattern == ", ".join(["_LazyPattern None"] * len(booklet.DEFERRED_PATTERNS))
     assert "booklet.render" in loaded  # (the list is the build's)
 
 
@@ -202,6 +207,27 @@ def test_the_deferred_pattern_matches_as_the_compiled_one() -> None:
                  "https://user:pw@192.168.0.1/x", "mailto:a@b.co", "https://bücher.de/ä"):
         lazy = paragraph.uri_pat.match(text)
         assert (lazy and lazy.groups()) == ((m := compiled.match(text)) and m.groups()), text
+
+
+def test_the_other_deferred_patterns_work_as_compiled() -> None:
+    import re
+
+    import yaml
+    import yaml.reader
+    from reportlab.lib import textsplit
+    from reportlab.platypus import paragraph
+
+    patterns = (paragraph.uri_pat, yaml.reader.Reader.NON_PRINTABLE, textsplit.rx)
+    for lazy, (module, pattern, flags) in zip(patterns, booklet.DEFERRED_PATTERNS, strict=True):
+        assert module in sys.modules
+        assert lazy.pattern == pattern
+        compiled = re.compile(f"(?:{pattern})", flags)  # the same pattern, compiled now (another cache key)
+        for text in ("plain text", "a\x00b", "bell\x07", "\ufffe", "中文 text", "\u2e80", "ß\U0001f600",
+                     "see https://www.nhs.uk/x"):
+            found = lazy.search(text)
+            assert (found and found.span()) == ((m := compiled.search(text)) and m.span()), (pattern, text)
+    with pytest.raises(yaml.reader.ReaderError):  # PyYAML's pure-Python reader still refuses a control character
+        yaml.load("a: b\x07", Loader=yaml.SafeLoader)
 
 
 def test_deferred_modules_work_when_used() -> None:
@@ -447,3 +473,55 @@ def test_the_faster_paths_write_what_reportlab_writes(monkeypatch: pytest.Monkey
     monkeypatch.setattr(flowables, "_from_template", lambda text, style: None)
     flowables._parsed.clear()
     assert [digest(*build) for build in BUILDS] == faster
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(st.from_regex(r"https://[a-z0-9.-]{1,40}/[A-Za-z0-9/_?=&-]{0,80}", fullmatch=True),
+                 st.from_regex(r"[0-9]{1,60}", fullmatch=True),
+                 st.from_regex(r"[A-Z0-9 $%*+./:-]{1,60}", fullmatch=True),
+                 st.text(min_size=1, max_size=60)))
+@example("https://riverside.example/breastcare/secondary")
+@example("tel:+441234567890")
+@example("0123456789")
+@example("HTTPS://X.Y/Z")
+@example("\u65e5\u672c")  # Kanji
+def test_a_qr_code_s_mask_is_chosen_as_reportlab_chooses_it(data: str) -> None:
+    """booklet counts each mask pattern's penalty faster than ReportLab (rl_internals.qr_lost_point): the same
+    points for every mask, so the same mask and the same matrix as `QRCode.make()`; and it encodes the text as
+    `addData` does, without trying Kanji for ASCII text."""
+    from booklet.rl_internals import qr_add_data, qr_encoder, qr_lost_point, qr_make
+
+    qrencoder = qr_encoder()
+    theirs = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    theirs.addData(data)
+    theirs.make()
+    ours = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    qr_add_data(ours, data)  # the same encoding (ASCII is never tried as Kanji)
+    qr_make(ours)
+    assert [type(d) for d in ours.dataList] == [type(d) for d in theirs.dataList]
+    assert ours.modules == theirs.modules
+    for mask in range(8):
+        theirs.makeImpl(True, mask)
+        assert qr_lost_point(theirs.modules) == qrencoder.QRUtil.getLostPoint(theirs), mask
+
+
+_PICTURE_IMPORTS = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from test_floor import BUILDS, digest
+digest(*BUILDS[0])  # the example with its figure as a PNG, a PNG logo and a QR code
+from booklet import rl_internals
+print(" ".join(sorted([*sys.modules, *rl_internals._QR_ENCODER])))  # (the QR encoder is loaded on its own)
+"""
+
+
+def test_a_build_with_pictures_and_a_qr_code_loads_only_what_they_need() -> None:
+    """Pillow's PNG plugin, not its other common ones (images._load_png_plugin); no Shift JIS codec for an ASCII
+    QR code (rl_internals.qr_add_data)."""
+    done = subprocess.run([sys.executable, "-c", _PICTURE_IMPORTS, str(Path(__file__).parent)], capture_output=True,
+                          text=True, check=True)
+    loaded = set(done.stdout.split())
+    assert {"PIL.PngImagePlugin", "reportlab.graphics.barcode.qrencoder"} <= loaded  # (a PNG and a QR code)
+    for module in ("PIL.BmpImagePlugin", "PIL.GifImagePlugin", "PIL.JpegImagePlugin", "PIL.PpmImagePlugin",
+                   "encodings.shift_jis"):
+        assert module not in loaded, module
