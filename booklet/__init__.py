@@ -54,12 +54,17 @@ class _Package(types.ModuleType):
 
 sys.modules[__name__].__class__ = _Package
 
+from . import precompiled  # noqa: E402 - before any of booklet's dataclasses is made
+
+precompiled.install()
+
 
 #: Modules ReportLab imports when it is imported, whatever a document needs: HarfBuzz (for text it shapes
 #: itself; booklet's shaping stage imports it when a paragraph needs it) and pyphen (for hyphenation, which
 #: a layout turns on with `hyphenate: true`). Loaded on first use instead (importing the two takes about
-#: 40 ms of CPU here).
-DEFERRED_IMPORTS = ("uharfbuzz", "pyphen")
+#: 40 ms of CPU here). Also Pillow's table of EXIF tags (enums of some 400 members, about 7 ms), which
+#: `PIL.Image` imports and reads only in functions about EXIF data, which a build never calls.
+DEFERRED_IMPORTS = ("uharfbuzz", "pyphen", "PIL.ExifTags")
 
 
 class _Deferred(types.ModuleType):

@@ -511,7 +511,8 @@ sys.path.insert(0, sys.argv[1])
 from test_floor import BUILDS, digest
 digest(*BUILDS[0])  # the example with its figure as a PNG, a PNG logo and a QR code
 from booklet import rl_internals
-print(" ".join(sorted([*sys.modules, *rl_internals._QR_ENCODER])))  # (the QR encoder is loaded on its own)
+loaded = [name for name, module in sys.modules.items() if type(module).__name__ != "_Deferred"]  # (not loaded)
+print(" ".join(sorted([*loaded, *rl_internals._QR_ENCODER])))  # (the QR encoder is loaded on its own)
 """
 
 
@@ -523,5 +524,55 @@ def test_a_build_with_pictures_and_a_qr_code_loads_only_what_they_need() -> None
     loaded = set(done.stdout.split())
     assert {"PIL.PngImagePlugin", "reportlab.graphics.barcode.qrencoder"} <= loaded  # (a PNG and a QR code)
     for module in ("PIL.BmpImagePlugin", "PIL.GifImagePlugin", "PIL.JpegImagePlugin", "PIL.PpmImagePlugin",
-                   "encodings.shift_jis"):
+                   "encodings.shift_jis", "PIL.ExifTags"):
         assert module not in loaded, module
+
+
+# -- the dataclasses' code, compiled once (booklet.precompiled) ------------------------------------------------
+_DATACLASS_CODE = """
+import json
+from booklet import precompiled
+left_out = precompiled.every_module()
+shipped = precompiled._load()
+stale = [s for s in precompiled.seen if shipped.get(s) != compile(s, "<string>", "exec")]
+unused = set(shipped) - set(precompiled.seen)
+print(json.dumps({"seen": len(precompiled.seen), "stale": len(stale), "unused": len(unused), "left_out": left_out}))
+"""
+
+
+def test_the_shipped_dataclass_code_is_what_compile_makes_of_every_dataclass() -> None:
+    """booklet/data/dataclasses.code holds, for every dataclass of booklet's, the code `compile` makes of the
+    source `dataclasses` writes for its methods, and nothing else. When this fails, a dataclass changed: run
+    python -c "from booklet import precompiled; precompiled.write()" (a class missing from it is compiled at
+    start, as without the file: only slower)."""
+    done = subprocess.run([sys.executable, "-c", _DATACLASS_CODE], capture_output=True, text=True, check=True)
+    found = json.loads(done.stdout)
+    assert found["seen"] > 100  # sources of booklet's dataclasses' methods
+    assert found["stale"] == 0
+    if not found["left_out"]:  # (a module that needs what is not installed here makes none of its classes)
+        assert found["unused"] == 0
+
+
+def test_dataclass_code_of_another_python_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+    import marshal
+
+    from booklet import precompiled
+
+    source = "def __create_fn__():\n def f(): return 1\n return f\n"
+    code = compile("def __create_fn__():\n def f(): return 2\n return f\n", "<string>", "exec")
+    for magic, expected in ((importlib.util.MAGIC_NUMBER, {source: code}), (b"\x00\x00\r\n", {})):
+        path = tmp_path / "dataclasses.code"
+        path.write_bytes(precompiled.HEADER + magic + marshal.dumps({source: code}))
+        monkeypatch.setattr(precompiled, "PATH", path)
+        assert precompiled._load() == expected
+
+
+def test_other_dataclasses_are_made_as_without_booklet() -> None:
+    """Another module's dataclass, made after booklet is imported, is compiled as `dataclasses` compiles it:
+    its annotations evaluated (no `from __future__ import annotations` leaks in from booklet's modules)."""
+    code = ("import booklet.api, dataclasses\n"
+            "@dataclasses.dataclass(frozen=True)\nclass A:\n    x: int\n    y: 'str' = 'a'\n"
+            "print(A.__init__.__annotations__ == {'x': int, 'y': 'str', 'return': None}, A(1) == A(1), repr(A(2)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "True", "A(x=2,", "y='a')"]
