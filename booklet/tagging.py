@@ -75,6 +75,11 @@ def _paints(entry: str) -> bool:
     return last == "ET" and ("Tj" in entry or "TJ" in entry or "' " in entry or '" ' in entry)
 
 
+#: Last characters of entries that do not paint, whatever comes before (letters, so never stripped as
+#: whitespace, and no painting operator or ET ends in one): q, Q, cm, rg, RG, w, gs, ... answered without _paints.
+_NOT_PAINTING_LAST = frozenset("qQmgGwjJdiMnWkKcvyle")
+
+
 #: The named canvas callback (`<onDraw name=... label=...>` in paragraph markup) that marks where a link's
 #: text starts (label: its target) and ends (label: LINK_END) inside a paragraph's text object.
 LINK_CALLBACK = "_booklet_link"
@@ -187,7 +192,7 @@ class StructElem:
         self.attributes = attributes
         self.kids: list[StructElem | MarkedContent | AnnotationRef] = []
         self.bbox: tuple[float, float, float, float] | None = None
-        self.ref: Any = None  # set when written
+        self.ref = b""  # its reference, when written (b"12 0 R")
         self.order: int | None = None  # see Tag.order
 
     def is_empty(self) -> bool:
@@ -285,9 +290,9 @@ class Tagger:
     def _open(self, sink: object) -> None:
         if sink is _TEXT:  # opened inside the text object (text_object)
             return
-        code = rl.code(self.canvas)
+        code = rl.code(self.canvas)  # the operators go in as Canvas.addLiteral puts them: appended to it
         if sink is _ART:
-            self.canvas.addLiteral("/Artifact BMC")
+            code.append("/Artifact BMC")
             self._seq = (code, len(code) - 1, None, None)
             return
         assert isinstance(sink, StructElem)
@@ -295,7 +300,7 @@ class Tagger:
         self._page.append(sink)
         mark = (len(self.pages), mcid)
         sink.kids.append(mark)
-        self.canvas.addLiteral(f"/{sink.role} <</MCID {mcid}>> BDC")
+        code.append(f"/{sink.role} <</MCID {mcid}>> BDC")
         self._seq = (code, len(code) - 1, mark, sink)
 
     def _close(self) -> None:
@@ -305,9 +310,11 @@ class Tagger:
         self._seq = None
         if code is not rl.code(self.canvas):
             raise TaggingError("a marked-content sequence was left open across a page or form")
+        not_painting = _NOT_PAINTING_LAST
         for i in range(start + 1, len(code)):
-            if _paints(code[i]):
-                self.canvas.addLiteral("EMC")
+            entry = code[i]
+            if entry[-1:] not in not_painting and _paints(entry):
+                code.append("EMC")  # (Canvas.addLiteral)
                 return
         # Nothing was drawn in it (only state changes): take the empty sequence back out.
         del code[start]
@@ -430,13 +437,14 @@ class Tagger:
         pages = rl.page_objects(doc)
         if len(pages) != len(self.pages):
             raise TaggingError(f"{len(pages)} pages written but {len(self.pages)} tagged")
-        page_refs = [doc.Reference(p) for p in pages]
-        _prune(self.root)
+        page_refs = rl.register(doc, pages)  # (registered already, as each page was added)
+        elems: list[StructElem] = []
+        _prune(self.root, elems)
         tree_root = PDFDictionary({"Type": PDFName("StructTreeRoot")})
-        root_ref = doc.Reference(tree_root)
-        elems = list(self.root.walk())
-        for e in elems:
-            e.ref = doc.Reference(_StructElemObject(e, page_refs, root_ref))
+        root_ref = rl.register(doc, [tree_root])[0]
+        for e, ref in zip(elems, rl.register(doc, [_StructElemObject(e, page_refs, root_ref) for e in elems]),
+                          strict=True):
+            e.ref = ref
         nums: list[object] = []
         for i, page_elems in enumerate(self.pages):
             nums += [i, PDFArray([e.ref for e in page_elems])]
@@ -471,39 +479,39 @@ class _StructElemObject(rl.IndirectObject):
 
     A document has hundreds of them, and a PDFDictionary re-encodes every key
     name and sorts its keys each time it is formatted: most of what tagging cost.
-    Object numbers come from pdfdoc's own table and alt text is a PDFString
-    (escaping, UTF-16 where needed); pdfdoc still writes the object, xref and all.
+    References are the bytes they format to (`rl.register`, made when the tree is
+    written) and alt text is a PDFString (escaping, UTF-16 where needed); pdfdoc
+    still writes the object, xref and all.
     """
 
-    def __init__(self, elem: StructElem, page_refs: list[Any], root_ref: Any) -> None:
+    def __init__(self, elem: StructElem, page_refs: list[bytes], root_ref: bytes) -> None:
         self.elem = elem
         self.page_refs = page_refs
         self.root_ref = root_ref
 
     def format(self, document: Any) -> bytes:
         e, pages = self.elem, self.page_refs
-        numbers = rl.object_numbers(document)
-
-        def ref(r: Any) -> bytes:
-            return b"%d %d R" % numbers[r.name]
-
         parent = e.parent.ref if e.parent is not None else self.root_ref
-        out = [b"<< /S /" + e.role.encode("ascii") + b" /P " + ref(parent)]
-        first = next((k[0] for k in e.kids if isinstance(k, tuple)), None)
-        if first is not None:
-            out.append(b"/Pg " + ref(pages[first]))
+        out = [b"<< /S /" + e.role.encode("ascii") + b" /P " + parent]
+        first = None  # the page of the first marked content: /Pg, which its MCIDs need not repeat
         kids: list[bytes] = []
         for k in e.kids:
-            if isinstance(k, tuple):
-                page, mcid = k
+            kind = type(k)
+            if kind is tuple:
+                page, mcid = k  # type: ignore[misc]
+                if first is None:
+                    first = page
+                    out.append(b"/Pg " + pages[page])
                 if page == first:
                     kids.append(b"%d" % mcid)
                 else:
-                    kids.append(b"<< /Type /MCR /Pg " + ref(pages[page]) + b" /MCID %d >>" % mcid)
-            elif isinstance(k, StructElem):
-                kids.append(ref(k.ref))
+                    kids.append(b"<< /Type /MCR /Pg " + pages[page] + b" /MCID %d >>" % mcid)
+            elif kind is StructElem:
+                kids.append(k.ref)  # type: ignore[union-attr]
             else:
-                kids.append(b"<< /Type /OBJR /Obj " + ref(k.ref) + b" /Pg " + ref(pages[k.page]) + b" >>")
+                assert isinstance(k, AnnotationRef)
+                kids.append(b"<< /Type /OBJR /Obj " + b"%d %d R" % rl.object_numbers(document)[k.ref.name]
+                            + b" /Pg " + pages[k.page] + b" >>")
         if kids:
             out.append(b"/K [ " + b" ".join(kids) + b" ]")
         if e.alt:
@@ -516,13 +524,16 @@ class _StructElemObject(rl.IndirectObject):
         return b"\n".join(out) + b"\n>>"
 
 
-def _prune(e: StructElem) -> None:
-    """Drop elements that received no content (an empty paragraph, a heading drawn elsewhere)."""
+def _prune(e: StructElem, kept_elements: list[StructElem]) -> None:
+    """Drop elements that received no content (an empty paragraph, a heading drawn elsewhere); the elements
+    kept (`e` and those under it) go into `kept_elements` in the order `StructElem.walk` gives them."""
+    kept_elements.append(e)
     kept: list[StructElem | MarkedContent | AnnotationRef] = []
     for k in e.kids:
-        if isinstance(k, StructElem):
-            _prune(k)
-            if k.is_empty():
+        if type(k) is StructElem:
+            _prune(k, kept_elements)
+            if k.is_empty():  # so no element under it was kept: it is the last one listed
+                del kept_elements[-1]
                 continue
         kept.append(k)
     e.kids = kept
@@ -612,13 +623,19 @@ class TaggingCanvas(Canvas):
         super().__init__(*args, **kwargs)
         setattr(self, TAGGER, Tagger(self))
 
+    # Text objects matter to the tagger only while it draws a paragraph with links: checked here, as every text
+    # object on a page (a paragraph line, a label) begins and is drawn through these.
     def beginText(self, x: float = 0, y: float = 0, direction: Any = None) -> Any:
         tx = super().beginText(x, y, direction)
-        getattr(self, TAGGER).text_object(tx)
+        tagger = getattr(self, TAGGER)
+        if tagger._text_elem is not None:
+            tagger.text_object(tx)
         return tx
 
     def drawText(self, aTextObject: Any) -> None:
-        getattr(self, TAGGER).text_drawn(aTextObject)
+        tagger = getattr(self, TAGGER)
+        if tagger._text is not None:
+            tagger.text_drawn(aTextObject)
         super().drawText(aTextObject)
 
     def showPage(self) -> None:
@@ -948,8 +965,8 @@ def reading_last(canvas: Canvas) -> Iterator[None]:
 
 def is_blank(canvas: Canvas) -> bool:
     """Whether the canvas's page is one to lay out but not draw (booklet.render.DocumentSpec.blank_pages)."""
-    blank: frozenset[int] = getattr(canvas, "blank_pages", frozenset())
-    return bool(blank) and canvas.getPageNumber() in blank
+    blank: frozenset[int] | None = getattr(canvas, "blank_pages", None)
+    return bool(blank) and canvas.getPageNumber() in blank  # type: ignore[operator]
 
 
 def note_layout(canvas: Canvas, *what: object) -> None:

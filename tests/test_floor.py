@@ -84,11 +84,34 @@ def test_faster_formatting_writes_what_reportlab_writes(monkeypatch: pytest.Monk
     from booklet import rl_internals
 
     faster = [digest(*build) for build in BUILDS]
-    assert set(rl_internals.REPORTLAB_FORMATTING) == {"format", "pdfdocEnc", "PDFName"}
+    assert set(rl_internals.REPORTLAB_FORMATTING) == {"format", "pdfdocEnc", "PDFName", "PDFIndirectObject"}
     for name, original in rl_internals.REPORTLAB_FORMATTING.items():
         assert getattr(pdfdoc, name) is not original
         monkeypatch.setattr(pdfdoc, name, original)
     assert [digest(*build) for build in BUILDS] == faster
+
+
+def test_register_is_what_reference_does() -> None:
+    """rl_internals.register (tagging registers its structure elements with it): the object numbers, names and
+    tables PDFDocument.Reference makes, each reference as PDFObjectReference.format writes it, an object already
+    registered keeping its number, and Reference's refusal of a name already taken."""
+    from reportlab.pdfbase import pdfdoc
+
+    from booklet import rl_internals
+
+    ours, theirs = pdfdoc.PDFDocument(), pdfdoc.PDFDocument()
+    mine, its = ([pdfdoc.PDFDictionary({"N": i}) for i in range(5)] for _ in range(2))
+    ours.Reference(mine[2])
+    theirs.Reference(its[2])
+    refs = [theirs.Reference(o) for o in its]
+    assert rl_internals.register(ours, mine) == [r.format(theirs) for r in refs]
+    assert ours.idToObjectNumberAndVersion == theirs.idToObjectNumberAndVersion
+    assert ours.numberToId == theirs.numberToId
+    assert list(ours.idToObject) == list(theirs.idToObject)
+    assert [o.__InternalName__ for o in mine] == [o.__InternalName__ for o in its]
+    ours.Reference(pdfdoc.PDFDictionary({}), name=f"R{ours.objectcounter + 2}")
+    with pytest.raises(ValueError, match="redefining named object"):
+        rl_internals.register(ours, [pdfdoc.PDFDictionary({}), pdfdoc.PDFDictionary({})])
 
 
 def test_memos_stay_within_their_bounds() -> None:
