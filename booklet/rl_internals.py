@@ -479,15 +479,19 @@ WIDTH_MEMO_SIZE = 1 << 16
 
 
 def memoise_string_widths() -> None:
-    """Let `reportlab.platypus.paragraph` (which imported `stringWidth` as a module global) measure
-    through a bounded cache. The width of a string in a registered font at a size never changes:
-    booklet registers each font file under a name derived from its contents."""
+    """Let `reportlab.platypus.paragraph` (which imported `stringWidth` and `getAscentDescent` as module
+    globals) measure through bounded caches. The width of a string in a registered font at a size never
+    changes, nor do the font's ascent and descent at a size: booklet registers each font file under a name
+    derived from its contents. (`getAscentDescent` asks a TrueType font for an attribute it does not have
+    and catches the error, for every line of every paragraph.)"""
     from functools import lru_cache
 
     from reportlab.pdfbase import pdfmetrics
 
     if not hasattr(paragraph.stringWidth, "cache_info"):
         paragraph.stringWidth = lru_cache(maxsize=WIDTH_MEMO_SIZE)(pdfmetrics.stringWidth)
+    if not hasattr(paragraph.getAscentDescent, "cache_info"):
+        paragraph.getAscentDescent = lru_cache(maxsize=1024)(pdfmetrics.getAscentDescent)
 
 
 #: The attributes `_rl_accel.sameFrag` compares, in its order; the two whose mere presence makes fragments differ.

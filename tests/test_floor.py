@@ -599,3 +599,21 @@ def test_other_dataclasses_are_made_as_without_booklet() -> None:
             "print(A.__init__.__annotations__ == {'x': int, 'y': 'str', 'return': None}, A(1) == A(1), repr(A(2)))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["True", "True", "A(x=2,", "y='a')"]
+
+
+def test_paragraph_font_metrics_are_remembered_as_reportlab_gives_them() -> None:
+    """rl_internals.memoise_string_widths: paragraphs measure widths, ascents and descents through caches,
+    with ReportLab's answers."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.platypus import paragraph
+
+    from booklet import flowables  # noqa: F401 - installs the caches
+    from booklet.fonts import font_set
+
+    fonts = font_set()
+    assert hasattr(paragraph.getAscentDescent, "cache_info")
+    assert hasattr(paragraph.stringWidth, "cache_info")
+    for name in (fonts.regular, fonts.bold, fonts.italic):
+        for size in (None, 9, 11.5, 18):
+            assert paragraph.getAscentDescent(name, size) == pdfmetrics.getAscentDescent(name, size)
+        assert paragraph.stringWidth("Zoë, 12 mg", name, 11.5) == pdfmetrics.stringWidth("Zoë, 12 mg", name, 11.5)
