@@ -89,8 +89,7 @@ def raster_for_print(path: Path, width_pt: float, height_pt: float) -> tuple[byt
     """Image bytes downsampled to TARGET_DPI at the placed size (never upscaled)."""
     from PIL import Image
 
-    _load_png_plugin()
-    info = probe(path)
+    info = probe(path)  # (which loads Pillow's PNG plugin: _load_png_plugin)
     max_w = max(1, round(width_pt / 72 * TARGET_DPI))
     max_h = max(1, round(height_pt / 72 * TARGET_DPI))
     with warnings.catch_warnings():

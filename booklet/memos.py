@@ -83,7 +83,7 @@ class BoundedMemo(Generic[V]):
 #: zlib.compress(data) by data, for data of MIN_COMPRESSED bytes or more: font programs, pictures, page streams
 #: that repeat between copies.
 COMPRESSED: BoundedMemo[bytes] = BoundedMemo(COMPRESSED_BYTES)
-#: A picture's decoded pixels (mode, bytes) by its encoded bytes.
+#: A picture's decoded pixels (mode, bytes) and the digests drawImage names them by, by its encoded bytes.
 PICTURES: BoundedMemo[tuple[str, bytes, dict[bytes, str]]] = BoundedMemo(PICTURE_BYTES)
 #: A font subset's font program by (font face, the subset's characters in code order).
 SUBSETS: BoundedMemo[bytes] = BoundedMemo(SUBSET_BYTES)
@@ -91,7 +91,8 @@ SUBSETS: BoundedMemo[bytes] = BoundedMemo(SUBSET_BYTES)
 
 def install() -> None:
     """Route ReportLab's picture decoding, font subsetting and stream compression through the memos, and its
-    formatting of PDF objects through `rl_internals.faster_formatting` (once)."""
+    formatting of PDF objects and splitting of text into subset codes through `rl_internals.faster_formatting`
+    and `rl_internals.faster_split_string` (once)."""
     rl.memoise_compression(COMPRESSED, MIN_COMPRESSED)
     rl.memoise_decoded_pictures(PICTURES)
     rl.memoise_subsets(SUBSETS)

@@ -95,11 +95,12 @@ class DocumentSpec:
     #: > 0: lay out and draw only this many pages, then raise `Stopped` (booklet/reuse.py draws only the
     #: pages of a personalised copy that show the row's values) ...
     stop_after: int = 0
-    #: ... leaving here the canvas with those pages (not saved). Of those pages, these (numbered from 1) are
-    #: laid out but not drawn: a personalised copy's pages between the ones that show its values, which it
-    #: takes from its template. Such a page's content is only a note of where the flowables placed on it went
-    #: (`note_layout`), so two layouts that differ there still give different pages.
+    #: ... leaving here the canvas with those pages (not saved).
     stopped: Canvas | None = None
+    #: Of those pages, these (numbered from 1) are laid out but not drawn: a personalised copy's pages between
+    #: the ones that show its values, which it takes from its template. Such a page's content is only a note of
+    #: where the flowables placed on it went (`tagging.note_layout`), so two layouts that differ there still
+    #: give different pages.
     blank_pages: frozenset[int] = frozenset()
     #: > 0: a story that can (a booklet's) composes only its first this many sections, ends with `PartEnd`,
     #: and leaves out what comes after them: for `stop_after`, when those sections fill the pages drawn.

@@ -69,8 +69,8 @@ STAND_INS = ("0" * 12, "1" * 12)
 CACHED_TEMPLATES = 16
 
 _REF = re.compile(rb"(\d+) 0 R\b")
-T = TypeVar("T")
 _XREF = re.compile(rb"xref\n0 (\d+)\n")
+T = TypeVar("T")
 
 
 # -- reading ReportLab's output -------------------------------------------------------

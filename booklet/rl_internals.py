@@ -533,7 +533,6 @@ def faster_same_frag() -> None:
         paragraph.sameFrag = same_frag
 
 
-
 # -- text drawing ------------------------------------------------------------------------
 def split_string(font: Any, text: Any, doc: Any, encoding: str = "utf-8") -> list[tuple[int, bytes]]:
     """`TTFont.splitString(text, doc)`: the text as (subset, codes) runs of the font's subsets in this
@@ -571,6 +570,7 @@ def faster_split_string() -> None:
     """`TTFont.splitString` replaced by `split_string` (tests/test_floor.py pins its answers)."""
     if TTFont.splitString is REPORTLAB_SPLIT_STRING:
         TTFont.splitString = split_string
+
 
 # -- QR codes (booklet.flowables.QrCode) --------------------------------------------------
 def qr_encoder() -> Any:

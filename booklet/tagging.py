@@ -198,12 +198,6 @@ class StructElem:
     def is_empty(self) -> bool:
         return not self.kids and self.role not in KEEP_EMPTY
 
-    def walk(self) -> Iterator[StructElem]:
-        yield self
-        for kid in self.kids:
-            if isinstance(kid, StructElem):
-                yield from kid.walk()
-
     def __repr__(self) -> str:
         return f"StructElem({self.role}, {len(self.kids)} kids)"
 
@@ -526,7 +520,7 @@ class _StructElemObject(rl.IndirectObject):
 
 def _prune(e: StructElem, kept_elements: list[StructElem]) -> None:
     """Drop elements that received no content (an empty paragraph, a heading drawn elsewhere); the elements
-    kept (`e` and those under it) go into `kept_elements` in the order `StructElem.walk` gives them."""
+    kept (`e` and those under it) go into `kept_elements` in document order, each before those under it."""
     kept_elements.append(e)
     kept: list[StructElem | MarkedContent | AnnotationRef] = []
     for k in e.kids:
