@@ -116,6 +116,32 @@ class BookletTable(Table):
     min_part = MIN_PART
     #: The cell drawn in place of the repeated first row on a later page (a box's title, "continued").
     continued: Any = None
+    #: Once every row is measured: (the cells, the width, the row heights, row positions, height); `_calc`.
+    _booklet_rows: tuple[list[tuple[Any, ...]], float, list[float], list[float], float] | None = None
+
+    def _calc(self, availWidth: float, availHeight: float) -> None:
+        """`Table._calc`, without measuring every cell again when the table is measured again.
+
+        A box or table is wrapped several times before it is drawn (kept with its heading, tried at the foot
+        of a page, split): ReportLab measures every cell each time, at the same column widths (booklet gives
+        them in points) and so to the same heights. Once every row has been measured, a later call with the
+        same cells and width takes the heights from then, as ReportLab's would measure them again.
+        Tables that are not that simple (spans, no-split ranges, row heights or column widths not given in
+        points) are measured by ReportLab's every time. tests/test_floor.py pins the state it leaves."""
+        known = self._booklet_rows
+        rows = [tuple(row) for row in self._cellvalues]
+        if known is not None and known[0] == rows and known[1] == availWidth:
+            heights, positions, self._height = known[2:]
+            self._rowHeights, self._rowpositions, self._hmax = list(heights), list(positions), len(heights)
+            return
+        super()._calc(availWidth, availHeight)
+        heights = self._rowHeights
+        # Without spans ReportLab's measures every row, whatever the height (its early stop waits for them).
+        if (not self._spanCmds and not self._nosplitCmds and None not in heights
+                and all(h is None for h in self._argH) and all(isinstance(w, (int, float)) for w in self._argW)):
+            # the cells as measured (ReportLab's turns each cell's flowables into one tuple the first time)
+            self._booklet_rows = ([tuple(row) for row in self._cellvalues], availWidth, list(heights),
+                                  list(self._rowpositions), self._height)
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         parts = super().split(availWidth, availHeight)

@@ -18,9 +18,11 @@ import pytest
 from conftest import DATA, EXAMPLE, FONT_FILE, RIVERSIDE
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from reportlab.platypus import Table
 
 import booklet
 from booklet import memos, render, tagging
+from booklet.compose import BookletTable
 
 PRINT = DATA / "print"
 PRINT_CLINIC = PRINT / "clinic" / "clinic.yaml"
@@ -494,8 +496,45 @@ def test_the_faster_paths_write_what_reportlab_writes(monkeypatch: pytest.Monkey
     monkeypatch.setattr(paragraph, "sameFrag", sameFrag)
     monkeypatch.setattr(TTFont, "splitString", rl_internals.REPORTLAB_SPLIT_STRING)
     monkeypatch.setattr(flowables, "_from_template", lambda text, style: None)
+    monkeypatch.setattr(BookletTable, "_calc", Table._calc)
     flowables._parsed.clear()
     assert [digest(*build) for build in BUILDS] == faster
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 60), min_size=1, max_size=7),
+       st.lists(st.tuples(st.sampled_from([200.0, 300.0]), st.floats(0, 900)), min_size=1, max_size=6),
+       st.booleans())
+def test_a_table_measured_again_is_left_as_reportlab_leaves_it(words: list[int], calls: list[tuple[float, float]],
+                                                               long_table: bool) -> None:
+    """BookletTable._calc: after each of a run of wraps (widths and heights; rows cut short at a small
+    height), the row heights, positions, height and width ReportLab's Table._calc leaves on the same table."""
+    from reportlab.lib.styles import ParagraphStyle
+
+    from booklet.flowables import Paragraph
+    from booklet.fonts import font_set
+
+    style = ParagraphStyle("t", fontName=font_set().regular, fontSize=10, leading=12)
+
+    def table(kind: type) -> Table:
+        rows = [[Paragraph(" ".join(["word"] * n) or "x", style), Paragraph(f"row {i}", style)]
+                for i, n in enumerate(words)]
+        return kind(rows, colWidths=[150, 40], longTableOptimize=int(long_table))
+
+    ours, theirs = table(BookletTable), table(Table)
+    for width, height in calls * 2:
+        assert ours.wrap(width, height) == theirs.wrap(width, height)
+        for name in ("_rowHeights", "_rowpositions", "_height", "_hmax", "_width", "_colpositions"):
+            assert getattr(ours, name) == getattr(theirs, name), name
+    assert ours._booklet_rows is not None
+    assert ours._booklet_rows[0] == [tuple(row) for row in ours._cellvalues]
+    expected = theirs.wrap(*calls[-1])
+    calc = Table._calc
+    try:  # measured in full once, the cells are not measured again
+        Table._calc = None  # type: ignore[assignment,method-assign]
+        assert ours.wrap(*calls[-1]) == expected
+    finally:
+        Table._calc = calc  # type: ignore[method-assign]
 
 
 @settings(max_examples=60, deadline=None)
