@@ -101,6 +101,12 @@ def _markup_without_values(text: str, emphasis: str) -> str:
 
 
 def _markup(text: str, values: dict[str, str], emphasis: str) -> str:
+    if "*" not in text and "{{" not in text:  # one run of text (most texts): no tag to open or close
+        return escape(keep_whole(text)).replace("\n", "<br/>") if text else ""
+    return _markup_runs(text, values, emphasis)
+
+
+def _markup_runs(text: str, values: dict[str, str], emphasis: str) -> str:
     out: list[str] = []
     bold = italic = False
     for kind, value, _ in _paired(text, values):
@@ -143,6 +149,12 @@ def _plain_without_values(text: str) -> str:
 
 
 def _plain(text: str, values: dict[str, str]) -> str:
+    if "*" not in text and "{{" not in text:  # no mark and no placeholder: the text as it is
+        return text
+    return _plain_runs(text, values)
+
+
+def _plain_runs(text: str, values: dict[str, str]) -> str:
     return "".join(value for kind, value, _ in _paired(text, values) if kind == "text")
 
 
@@ -232,6 +244,12 @@ def unbalanced(text: str) -> list[Unbalanced]:
     or more (`****`), one between letters or digits (`2*3`), and a single `*` at the end of a
     word (a footnote mark: `Costs*`). See "Formatting marks" in the README.
     """
+    if "*" not in text and "{" not in text and "}" not in text:
+        return []  # no mark to pair (most texts): nothing to look for
+    return _unbalanced_marks(text)
+
+
+def _unbalanced_marks(text: str) -> list[Unbalanced]:
     found: list[Unbalanced] = []
     covered = [m.span() for m in _PLACEHOLDER_ANY.finditer(text)]
     for brace in re.finditer(r"\{\{|\}\}", text):

@@ -656,3 +656,17 @@ def test_paragraph_font_metrics_are_remembered_as_reportlab_gives_them() -> None
         for size in (None, 9, 11.5, 18):
             assert paragraph.getAscentDescent(name, size) == pdfmetrics.getAscentDescent(name, size)
         assert paragraph.stringWidth("Zoë, 12 mg", name, 11.5) == pdfmetrics.stringWidth("Zoë, 12 mg", name, 11.5)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from([*"ab 1.\n&<>*{}_\u00e9\u00a0", "{{ name }}", "**"]), max_size=30).map("".join),
+       st.sampled_from(["italic", "bold"]))
+def test_the_text_shortcuts_answer_as_the_full_scan(text: str, emphasis: str) -> None:
+    """text.markup, text.plain and text.unbalanced skip the scan for marks in a text without any: the same
+    answers as the scan gives."""
+    from booklet import text as tx
+
+    values = {"name": "Zoë & <Co>"}
+    assert tx._markup(text, values, emphasis) == tx._markup_runs(text, values, emphasis)
+    assert tx._plain(text, values) == tx._plain_runs(text, values)
+    assert tx.unbalanced(text) == tx._unbalanced_marks(text)
