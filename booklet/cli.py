@@ -672,8 +672,12 @@ def batch(contents: tuple[Path, ...], clinic: Path | None, no_clinic: bool, vari
         raise BookletError.at("--jobs", "--jobs sets how many local processes to use, but --scheduler runs the "
                               "jobs on the Dask cluster's workers", "leave out --jobs or --scheduler")
     clinic = _clinic_for(contents, clinic, no_clinic)
+    # A new manifest kept in the --out folder the run makes (`--manifest out/manifest.jsonl`) is opened once the
+    # plan has made it; any other is opened (or refused) before any work.
+    in_out = (manifest is not None and not resume and not manifest.parent.exists()
+              and out.absolute() in (manifest.parent.absolute(), *manifest.parent.absolute().parents))
     with ExitStack() as stack:
-        log = open_manifest(manifest, resume=resume)
+        log = None if in_out else open_manifest(manifest, resume=resume)
         if log is not None:
             stack.enter_context(log)
         cluster = None
@@ -691,6 +695,8 @@ def batch(contents: tuple[Path, ...], clinic: Path | None, no_clinic: bool, vari
                     tags=not no_tags, pdfua=pdfua)
         for note in work.notes:  # a content file skipped because it is the clinic profile (booklet/batch.py)
             say.info(str(note))
+        if in_out:
+            log = stack.enter_context(open_manifest(manifest))  # type: ignore[arg-type]
         show = _BatchProgress(sys.stderr.isatty() and not say.quiet, quiet=say.quiet)
         result = run(work, jobs=jobs, on_progress=show, manifest=log, resume=resume, keep_outcomes=False,
                      executor=cluster.executor if cluster else None,

@@ -131,3 +131,22 @@ def test_two_runs_cannot_share_a_manifest(run_cli, tmp_path):
         code, _, err = run_cli("batch", content, "--data", data, "--out", tmp_path / "out", "--manifest", manifest)
     assert code == 2
     assert err.startswith(f"{manifest}: error: another `booklet batch` is using this manifest\n")
+
+
+def test_a_new_manifest_may_be_kept_in_the_out_folder_the_run_makes(run_cli, tmp_path):
+    content, data = mailing(tmp_path, rows=3, missing=0)
+    out = tmp_path / "mailing" / "week 1"
+    manifest = out / "manifest.jsonl"
+    args = ("batch", content, "--data", data, "--name", "{{ patient_id }}", "--out", out, "--manifest", manifest)
+    code, _, err = run_cli(*args)
+    assert code == 0, err
+    assert [r["file"] for r in lines(manifest)] == ["P001.pdf", "P002.pdf", "P003.pdf"]
+    code, _, err = run_cli(*args, "--resume")
+    assert code == 0, err
+    assert "0 written, 0 failed, 3 skipped" in err
+    # a manifest in a folder that does not exist and is not --out is refused before anything is made
+    elsewhere = tmp_path / "nowhere" / "m.jsonl"
+    code, _, err = run_cli("batch", content, "--data", data, "--out", tmp_path / "out2", "--manifest", elsewhere)
+    assert code == 2
+    assert err.startswith(f"{elsewhere}: error: cannot write the manifest")
+    assert not (tmp_path / "out2").exists()
