@@ -718,7 +718,8 @@ def faster_formatting() -> None:
 
     - `format(element, document)`: the exact types it is mostly given (bytes, str, int, float) are told
       apart by one type check, not a chain of isinstance calls; anything else goes to ReportLab's own;
-    - `pdfdocEnc(text)`: the 'extpdfdoc' codec's encoder called directly, not looked up by name each time;
+    - `pdfdocEnc(text)`: ASCII text encoded as ASCII, which is what the 'extpdfdoc' codec makes of it (but
+      for the control characters it refuses), anything else by the codec's encoder, called directly;
     - `PDFName(name)`: a pure function of its text (dictionaries use the same few dozen keys), remembered;
     - `PDFIndirectObject` (what `PDFDocument.format` wraps each object in to write it: `12 0 obj ... endobj`):
       its header made as bytes, not as text sent through the codec (a tagged document has hundreds of objects).
@@ -730,19 +731,27 @@ def faster_formatting() -> None:
 
     if "formatting" in _MEMOISED:
         return
-    format_any, encode = pdfdoc.format, codecs.lookup("extpdfdoc").encode
+    format_any, codec_encode = pdfdoc.format, codecs.lookup("extpdfdoc").encode
+    # The codec (a character map, about 50 ns a character) gives ASCII's bytes for ASCII text, but for the
+    # control characters 0x18 to 0x1F, which it refuses: those, and anything not ASCII, go to it.
+    refused = re.compile("[\x18-\x1f]").search
+
+    def encode(x: str) -> bytes:
+        if x.isascii() and refused(x) is None:
+            return x.encode("ascii")
+        return codec_encode(x)[0]  # type: ignore[no-any-return]
 
     def pdfdoc_enc(x: Any) -> Any:
-        return encode(x)[0] if isinstance(x, str) else x
+        return encode(x) if isinstance(x, str) else x
 
     def format_element(element: Any, document: Any, toplevel: int = 0) -> Any:
         kind = type(element)
         if kind is bytes:
             return element
         if kind is str:
-            return encode(element)[0]
+            return encode(element)
         if kind is int or kind is float:
-            return encode(fp_str(element))[0]
+            return encode(fp_str(element))
         return format_any(element, document, toplevel)
 
     class PDFIndirectObject(pdfdoc.PDFIndirectObject):

@@ -93,6 +93,27 @@ def test_faster_formatting_writes_what_reportlab_writes(monkeypatch: pytest.Monk
     assert [digest(*build) for build in BUILDS] == faster
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*(chr(c) for c in range(0, 0x80)), "\u00e9", "\u02d8", "\u2022",
+                                          "\u20ac", "\ufb01", "\U0001f600"]), max_size=20))
+def test_pdf_text_is_encoded_as_reportlab_encodes_it(text: str) -> None:
+    """rl_internals.faster_formatting's pdfdocEnc and format: the bytes ReportLab's give for any text (ASCII,
+    the control characters its codec refuses, PDFDocEncoding's own letters, characters it has not), or the
+    same refusal."""
+    from reportlab.pdfbase import pdfdoc
+
+    from booklet import rl_internals
+
+    def result(encode: object, *args: object) -> object:
+        try:
+            return encode(*args)  # type: ignore[operator]
+        except UnicodeEncodeError as exc:
+            return type(exc), exc.start
+    theirs = result(rl_internals.REPORTLAB_FORMATTING["pdfdocEnc"], text)
+    assert result(pdfdoc.pdfdocEnc, text) == theirs
+    assert result(pdfdoc.format, text, None) == theirs
+
+
 def test_register_is_what_reference_does() -> None:
     """rl_internals.register (tagging registers its structure elements with it): the object numbers, names and
     tables PDFDocument.Reference makes, each reference as PDFObjectReference.format writes it, an object already
