@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
@@ -44,24 +45,38 @@ faster_same_frag()
 #: and a summary is laid out at several sizes, so most paragraphs are parsed again with the same text
 #: and style. Bounded, in memory only.
 PARSE_MEMO_SIZE = 1024  # a handout in all four variants has about 500 distinct paragraphs
-_parsed: OrderedDict[tuple[str, tuple[Any, ...]], tuple[Any, ...]] = OrderedDict()
-_style_keys: WeakKeyDictionary[Any, tuple[Any, ...]] = WeakKeyDictionary()
+_parsed: OrderedDict[tuple[str, int], tuple[Any, ...]] = OrderedDict()
+#: A number per style content (`_style_key`), and each style's number.
+_style_numbers: dict[tuple[Any, ...], int] = {}
+_style_keys: WeakKeyDictionary[Any, int] = WeakKeyDictionary()
+_next_style_number = itertools.count()
+#: Attribute values that are hashable for sure (the rest are tried, and stand as their repr if not).
+_HASHABLE = frozenset({str, int, float, bool, type(None)})
 
 
-def _style_key(style: Any) -> tuple[Any, ...]:
-    """Everything about a ParagraphStyle that its parsed fragments can depend on (all but its name)."""
+def _style_key(style: Any) -> int:
+    """A number for everything about a ParagraphStyle that its parsed fragments can depend on (all but its
+    name): styles alike get the same number. A number, not the ~50 attributes themselves, goes into the memos'
+    keys, which are hashed and compared for every paragraph made (colours hash and compare in Python)."""
     key = _style_keys.get(style)
     if key is None:
         items = []
         for name, value in sorted(style.__dict__.items()):
             if name in ("name", "parent"):
                 continue
-            try:
-                hash(value)
-            except TypeError:
-                value = repr(value)
+            if type(value) not in _HASHABLE:
+                try:
+                    hash(value)
+                except TypeError:
+                    value = repr(value)
             items.append((name, value))
-        key = _style_keys[style] = tuple(items)
+        content = tuple(items)
+        key = _style_numbers.get(content)
+        if key is None:
+            if len(_style_numbers) >= PARSE_MEMO_SIZE:  # bounded; numbers are never given twice
+                _style_numbers.clear()
+            key = _style_numbers[content] = next(_next_style_number)
+        _style_keys[style] = key
     return key
 
 
@@ -75,7 +90,7 @@ _broken: OrderedDict[tuple[int, float], tuple[Any, Any, Any, dict[str, Any]]] = 
 #: ReportLab's parse of a paragraph skeleton (`rl_internals.paragraph_skeleton`: its markup with the texts taken
 #: out) in a style, as a template for every paragraph with that markup around other texts (a distinct handout's
 #: paragraphs share a few dozen skeletons). Bounded, in memory only.
-_templates: OrderedDict[tuple[str, tuple[Any, ...]], Any] = OrderedDict()
+_templates: OrderedDict[tuple[str, int], Any] = OrderedDict()
 
 
 def _from_template(text: str, style: Any) -> tuple[str, list[Any]] | None:

@@ -691,3 +691,18 @@ def test_the_text_shortcuts_answer_as_the_full_scan(text: str, emphasis: str) ->
     assert tx._markup(text, values, emphasis) == tx._markup_runs(text, values, emphasis)
     assert tx._plain(text, values) == tx._plain_runs(text, values)
     assert tx.unbalanced(text) == tx._unbalanced_marks(text)
+
+
+def test_styles_alike_share_a_number_and_styles_that_differ_do_not() -> None:
+    """flowables._style_key: the parse memos' key for a style; alike (but for the name) is the same number."""
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.styles import ParagraphStyle
+
+    from booklet.flowables import _style_key
+
+    base = ParagraphStyle("a", fontSize=11, textColor=HexColor("#1a1a1a"))
+    assert _style_key(ParagraphStyle("b", fontSize=11, textColor=HexColor("#1a1a1a"))) == _style_key(base)
+    assert _style_key(ParagraphStyle("a", fontSize=11, textColor=HexColor("#1a1a1b"))) != _style_key(base)
+    assert _style_key(ParagraphStyle("a", fontSize=11.5, textColor=HexColor("#1a1a1a"))) != _style_key(base)
+    assert _style_key(ParagraphStyle("a", parent=base, hyphenationLang="en_GB")) != _style_key(base)
+    assert _style_key(ParagraphStyle("c", parent=base)) == _style_key(base)
