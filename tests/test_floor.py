@@ -18,11 +18,9 @@ import pytest
 from conftest import DATA, EXAMPLE, FONT_FILE, RIVERSIDE
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from reportlab.platypus import Table
 
 import booklet
 from booklet import memos, render, tagging
-from booklet.compose import BookletTable
 
 PRINT = DATA / "print"
 PRINT_CLINIC = PRINT / "clinic" / "clinic.yaml"
@@ -509,9 +507,10 @@ def test_the_faster_paths_write_what_reportlab_writes(monkeypatch: pytest.Monkey
     """Every build of BUILDS with ReportLab's own sameFrag, splitString and markup parser: the same bytes."""
     from reportlab.lib.rl_accel import sameFrag
     from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.platypus import paragraph
+    from reportlab.platypus import Table, paragraph
 
     from booklet import flowables, rl_internals
+    from booklet.compose import BookletTable
 
     faster = [digest(*build) for build in BUILDS]
     monkeypatch.setattr(paragraph, "sameFrag", sameFrag)
@@ -531,7 +530,9 @@ def test_a_table_measured_again_is_left_as_reportlab_leaves_it(words: list[int],
     """BookletTable._calc: after each of a run of wraps (widths and heights; rows cut short at a small
     height), the row heights, positions, height and width ReportLab's Table._calc leaves on the same table."""
     from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Table
 
+    from booklet.compose import BookletTable
     from booklet.flowables import Paragraph
     from booklet.fonts import font_set
 
