@@ -17,6 +17,7 @@ from reportlab.platypus.doctemplate import ActionFlowable
 
 from . import __version__, tagging
 from . import model as m
+from . import rl_internals as rl
 from . import text as tx
 from .compose import Composer, LeadIn, StartNeeds
 from .errors import BookletError
@@ -184,6 +185,20 @@ class Furniture:
             self._footer = c.p(tx.escape_text(text), s)
         return self._footer
 
+    def draw_label(self, canvas: Canvas, label: AnyParagraph, x: float, y: float) -> None:
+        """Draw the footer label at (x, y). It is the same paragraph at the same place on every inner page, drawn
+        the same way (between its own save and restore of the graphics state, as an artifact): the operators it
+        wrote on the document's first inner page are written again. Kept on the canvas, as they hold the codes
+        that document gave the label's characters (a layout drawn again is a new document)."""
+        code = rl.code(canvas)
+        known = canvas.__dict__.get("_booklet_label")
+        if known is not None and known[0] == (x, y) and known[1] is label:
+            code.extend(known[2])
+            return
+        start = len(code)
+        label.drawOn(canvas, x, y)
+        canvas._booklet_label = ((x, y), label, code[start:])  # type: ignore[attr-defined]
+
     def inner(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
         """The band at the top; the footer: the title and reference at the start side, the page number at the end."""
         c, p, pg, d = self.c, self.c.theme.palette, self.page, self.c.theme.direction
@@ -198,7 +213,7 @@ class Furniture:
         label_width = width - nw - s.small.fontSize
         label = self.footer_label(label_width)
         _, lh = label.wrap(label_width, pg.bottom)
-        label.drawOn(canvas, pg.left + d.x(0, label_width, width), baseline_top - lh)
+        self.draw_label(canvas, label, pg.left + d.x(0, label_width, width), baseline_top - lh)
         _, nh = number.wrap(nw, pg.bottom)
         number.drawOn(canvas, pg.left + d.x(width - nw, nw, width), baseline_top - nh)
         if c.theme.footer_rule:
