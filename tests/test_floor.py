@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import io
 import json
 import re
 import subprocess
@@ -707,3 +708,18 @@ def test_styles_alike_share_a_number_and_styles_that_differ_do_not() -> None:
     assert _style_key(ParagraphStyle("a", fontSize=11.5, textColor=HexColor("#1a1a1a"))) != _style_key(base)
     assert _style_key(ParagraphStyle("a", parent=base, hyphenationLang="en_GB")) != _style_key(base)
     assert _style_key(ParagraphStyle("c", parent=base)) == _style_key(base)
+
+
+def test_every_inner_page_has_its_footer_when_a_booklet_is_laid_out_again() -> None:
+    """The footer label is drawn once per document and its operators written again (Furniture.draw_label):
+    in a booklet laid out twice (a Greek handout whose back pages are counted again), every inner page's
+    footer reads the title, the reference and the page number, in the characters of that document's fonts."""
+    import pdfplumber
+
+    pdf = booklet.build(DATA / "lang" / "el.yaml").pdf
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        footers = [" ".join(w["text"] for w in page.extract_words() if w["top"] > page.height - 40)
+                   for page in doc.pages[1:-1]]
+    assert len(footers) >= 4
+    for number, footer in enumerate(footers, start=2):
+        assert footer == f"Πώς να μετράτε την αρτηριακή πίεση στο σπίτι · BP-HOME-EL Σελίδα {number}"  # noqa: RUF001
