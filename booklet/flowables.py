@@ -28,6 +28,7 @@ from .rl_internals import (
     WORD_PIECE,
     WRAP_STATE,
     clean_paragraph_text,
+    draw_left_aligned,
     faster_same_frag,
     fragments_from_template,
     memoise_string_widths,
@@ -219,6 +220,10 @@ class Paragraph(_Paragraph):
                 _remember(_broken, key, (frags, None, None, {}))
         self._wrapped_width, self._wrapped_frags = availWidth, self.frags
         return self.width, self.height
+
+    def drawPara(self, debug: int = 0) -> None:
+        if debug or not draw_left_aligned(self):  # most paragraphs (aligned left) are drawn at less cost there
+            super().drawPara(debug)
 
     def draw(self) -> None:
         """Draw, with a space at the end of each line that ends between two words.

@@ -192,8 +192,9 @@ def is_float(flowable: Flowable) -> bool:
         pass
 
 
-class _Canvas(Canvas):
-    """Records where headings land and draws the contents page numbers at the end."""
+class _Canvas(rl.LeanCanvas):
+    """Records where headings land and draws the contents page numbers at the end (drawing what a Canvas
+    draws at less cost: `rl_internals.LeanCanvas`)."""
 
     numbers: NumberStyle
     subset_seed: SubsetSeed = ()

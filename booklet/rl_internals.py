@@ -24,10 +24,15 @@ import threading
 from typing import Any
 
 import reportlab
-from reportlab.lib.rl_accel import fp_str, sameFrag
+from reportlab.lib.colors import Color
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.rl_accel import escapePDF, fp_str, sameFrag
 from reportlab.pdfbase import pdfdoc
-from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
-from reportlab.pdfgen.canvas import Canvas
+from reportlab.pdfbase.pdfmetrics import _fonts, getFont
+from reportlab.pdfbase.ttfonts import ShapedStr, TTFont, TTFontFace
+from reportlab.pdfgen import canvas as canvas_module
+from reportlab.pdfgen.canvas import Canvas, ExtGState
+from reportlab.pdfgen.textobject import PDFTextObject
 from reportlab.platypus import paragraph
 from reportlab.platypus.flowables import DDIndenter, Flowable, LIIndenter, ListFlowable, _ContainerSpace
 from reportlab.platypus.paraparser import ParaFrag
@@ -570,6 +575,282 @@ def faster_split_string() -> None:
     """`TTFont.splitString` replaced by `split_string` (tests/test_floor.py pins its answers)."""
     if TTFont.splitString is REPORTLAB_SPLIT_STRING:
         TTFont.splitString = split_string
+
+
+# -- drawing (render's canvas) ----------------------------------------------------------
+#: `Canvas.STATE_ATTRIBUTES`: what `saveState` saves (from the canvas's `__dict__`) and `restoreState` puts back.
+STATE_ATTRIBUTES = tuple(Canvas.STATE_ATTRIBUTES)
+_state_of = operator.itemgetter(*STATE_ATTRIBUTES)
+
+
+class LeanCanvas(Canvas):
+    """A `Canvas` whose graphics-state bookkeeping and text objects cost less, writing the same operators.
+
+    Every flowable is drawn between `saveState` and `restoreState` with a `translate` (`Flowable.drawOn`),
+    about 800 times a handout, and every line of text goes through `PDFTextObject._formatText`:
+
+    - `push_state_stack`/`pop_state_stack` (used by `saveState`/`restoreState` and `beginForm`/`endForm`): the
+      saved state is the tuple of the `STATE_ATTRIBUTES` values (one `itemgetter` call), not a dict built name by
+      name; restoring puts the same values back. Only these two methods read `state_stack`;
+    - `translate(dx, dy)` is `transform(1, 0, 0, 1, dx, dy)` with ReportLab's arithmetic written out (the
+      same floats, signed zeros included); after a ' cm' (which ReportLab merges into it) it is ReportLab's;
+    - `setFillColor(color)`: see there;
+    - `stringWidth` through the widths paragraphs are measured with;
+    - `beginText` makes a `LeanTextObject`.
+
+    tests/test_floor.py pins each against ReportLab's (and every build of its BUILDS against ReportLab's own).
+    """
+
+    _currentMatrix: tuple[float, float, float, float, float, float]  # noqa: N815 - ReportLab's name
+
+    def push_state_stack(self) -> None:
+        d = self.__dict__
+        self.state_stack.append(_state_of(d))
+        d["_extgstate"] = d["_extgstate"].pushCopy()
+
+    def pop_state_stack(self) -> None:
+        self.__dict__.update(zip(STATE_ATTRIBUTES, self.state_stack.pop(), strict=False))
+
+    def saveState(self) -> None:
+        d = self.__dict__
+        d["state_stack"].append(_state_of(d))
+        d["_extgstate"] = d["_extgstate"].pushCopy()
+        d["_code"].append("q")
+
+    def restoreState(self) -> None:
+        d = self.__dict__
+        d["_code"].append("Q")
+        d.update(zip(STATE_ATTRIBUTES, d["state_stack"].pop(), strict=False))
+
+    def translate(self, dx: float, dy: float) -> None:
+        code = self._code
+        if (code and code[-1][-3:] == " cm") or not canvas_module.ENABLE_TRACKING \
+                or type(self).transform is not _TRANSFORM:
+            Canvas.translate(self, dx, dy)
+            return
+        a0, b0, c0, d0, e0, f0 = self._currentMatrix
+        # Canvas.transform(a=1, b=0, c=0, d=1, e=dx, f=dy), term by term
+        self._currentMatrix = (a0 * 1 + c0 * 0, b0 * 1 + d0 * 0, a0 * 0 + c0 * 1, b0 * 0 + d0 * 1,
+                               a0 * dx + c0 * dy + e0, b0 * dx + d0 * dy + f0)
+        code.append(f"{fp_str(1, 0, 0, 1, dx, dy)} cm")
+
+    def beginText(self, x: float = 0, y: float = 0, direction: Any = None) -> Any:
+        return LeanTextObject(self, x, y, direction=direction)
+
+    def stringWidth(self, text: Any, fontName: Any = None, fontSize: Any = None) -> float:
+        # Canvas.stringWidth (the widths of the words of a paragraph with several styles, as it is drawn) through
+        # the widths paragraphs are measured with (`memoise_string_widths`: the same answers, remembered).
+        return paragraph.stringWidth(text, fontName or self._fontname, (fontSize, self._fontsize)[fontSize is None])
+
+    def setFillColor(self, aColor: Any, alpha: Any = None) -> None:
+        # `_PDFColorSetter.setFillColor` for a plain `Color` (every paragraph sets its text's): the same ' rg'
+        # operator; then, as `setFillAlpha(color.alpha)` does for an alpha it would not change (the colour's
+        # usual 1): the document's version raised for transparency, no ' gs' operator. Anything else: ReportLab's.
+        if type(aColor) is not Color or alpha is not None or self._enforceColorSpace:
+            super().setFillColor(aColor, alpha)
+            return
+        self._fillColorObj = aColor
+        self._code.append(f"{fp_str((aColor.red, aColor.green, aColor.blue))} rg")
+        a = getattr(aColor, "alpha", None)
+        if a is None:
+            return
+        ext = self._extgstate
+        if (type(a) is int or type(a) is float) and 0 <= a <= 1 and type(ext) is ExtGState \
+                and a == ext._d.get("ca", ExtGState.defaults["ca"]) and type(self)._setFillAlpha is _SET_FILL_ALPHA:
+            self._doc.ensureMinPdfVersion("transparency")
+        else:
+            self.setFillAlpha(a)
+
+
+class LeanTextObject(PDFTextObject):
+    """A `PDFTextObject` that formats text in a TrueType font without shaping more cheaply: the same operators.
+
+    `_formatText` for such a font (every line booklet draws through ReportLab) is ReportLab's loop over
+    `font.splitString`: a font and size operator for each run in a subset other than the current one, then the
+    run, escaped, shown with Tj; ReportLab's own work around it (saving and restoring the object's code and
+    position, which that loop never changes) is left out. Any other text or font goes to ReportLab's."""
+
+    _curSubset: int  # noqa: N815 - ReportLab's name
+
+    def _formatText(self, text: Any) -> str:
+        font = _fonts.get(self._fontname) or getFont(self._fontname)
+        if not font._dynamicFont or (isinstance(text, ShapedStr) and font.shapable):
+            return PDFTextObject._formatText(self, text)
+        canv = self._canvas
+        doc = canv._doc
+        escape = escapePDF if type(canv)._escape is _CANVAS_ESCAPE else canv._escape
+        runs = font.splitString(text, doc)
+        if len(runs) == 1 and runs[0][0] == self._curSubset:
+            return f"({escape(runs[0][1])}) Tj"
+        parts = []
+        for subset, t in runs:
+            if subset != self._curSubset:
+                parts.append(_font_operator(canv, font, subset, self._fontsize, self._leading))
+                self._curSubset = subset
+            parts.append(f"({escape(t)}) Tj")
+        return " ".join(parts)
+
+    def _textOut(self, text: Any, TStar: int = 0) -> None:
+        self._code.append(self._formatText(text) + " T*" if TStar else self._formatText(text))
+
+
+#: ReportLab's own methods, which the lean ones stand for only where a class has not replaced them.
+_CANVAS_ESCAPE = Canvas._escape
+_SET_FILL_ALPHA = Canvas._setFillAlpha
+_TRANSFORM = Canvas.transform
+
+
+def _font_operator(canvas: Any, font: Any, subset: int, size: float, leading: float) -> str:
+    """What `PDFTextObject._formatText` writes to switch to a subset of a TrueType font at a size and leading:
+    `font.getSubsetInternalName(subset, doc)` (the first time, for a document, it names the font), then
+    `fp_str` of the size and of the leading. Remembered per canvas (one document): the name of a subset never
+    changes once given, and equal numbers are written alike."""
+    known = canvas.__dict__.get("_booklet_font_operators")
+    if known is None:
+        known = canvas._booklet_font_operators = {}
+    key = (font, subset, size, leading)
+    op = known.get(key)
+    if op is None:
+        op = known[key] = f"{font.getSubsetInternalName(subset, canvas._doc)} {fp_str(size)} Tf {fp_str(leading)} TL"
+    return op
+
+
+def draw_left_aligned(para: Any) -> bool:
+    """`Paragraph.drawPara()` for the common case, drawn as ReportLab draws it: a paragraph aligned left, without
+    bullet, background, border, line offsets or right-to-left wrapping, in a class not named 'preformatted'.
+    Returns False, having drawn nothing, for any other paragraph (then ReportLab's `drawPara` draws it).
+
+    ReportLab's looks up all of the paragraph's options, then draws each line:
+
+    - one style (`blPara.kind` 0: each line is (extra space, [words])), without underline or link:
+      `_leftDrawParaLine` moves the cursor by the line's offset and back (no move when it is 0) and shows the
+      words joined by spaces; here a line with no offset and no negative extra space (which sets word spacing)
+      is shown directly;
+    - several styles (kind 1: each line has its fragments as `words`): `_leftDrawParaLineX` and `_putFragLine`
+      set each fragment's font, colour and rise where they change and show its text, and measure the fragments
+      for what they draw after the text (underlines, link areas, backgrounds, trailing dots), which
+      `_do_post_text` draws after each line; here a line with no offset and no negative extra space whose
+      fragments have no callback, underline, link or background (and a paragraph with no trailing dots or
+      'min'/'max' leading) has its fragments set and shown directly, nothing measured.
+
+    Any other line goes to ReportLab's functions, with everything they read set up as `drawPara` sets it."""
+    style = para.style
+    bl = para.blPara
+    kind = bl.kind
+    if kind not in (0, 1) or style.alignment != TA_LEFT or para.bulletText or style.backColor \
+            or (getattr(style, "borderColor", None) and getattr(style, "borderWidth", None)) \
+            or style.wordWrap == "RTL" or hasattr(para, "_offsets") or "preformatted" in type(para).__name__.lower():
+        return False
+    lines = bl.lines
+    if not lines:
+        return True
+    if kind == 0 and (bl.us_lines or bl.link):  # (ReportLab's reads them only when there are lines)
+        return False
+    canvas = para.canv
+    leading = style.leading
+    auto_leading = getattr(para, "autoLeading", getattr(style, "autoLeading", ""))
+    offset = style.firstLineIndent + 0  # + _offsets[0], as ReportLab adds it
+    canvas.saveState()
+    if kind == 0:
+        if auto_leading == "max":
+            leading = max(leading, bl.ascent - bl.descent)
+        elif auto_leading == "min":
+            leading = bl.ascent - bl.descent
+        cur_y = para.height - (bl.fontSize if paragraph.paraFontSizeHeightOffset
+                               else getattr(bl, "ascent", bl.fontSize))
+        canvas.setFillColor(bl.textColor)
+        tx = para.beginText(style.leftIndent, cur_y)
+        tx.preformatted = False
+        word_wrap = style.wordWrap
+        tx.direction = word_wrap + "-handled" if word_wrap == "LTR" else word_wrap
+        tx.setFont(bl.fontName, bl.fontSize, leading)
+        text_out = tx._textOut
+        for extra, words in lines:
+            if offset == 0 and extra > -1e-8:
+                text_out(" ".join(words), 1)
+            else:
+                paragraph._leftDrawParaLine(tx, offset, extra, words)
+            offset = 0
+    else:
+        tx = _draw_fragment_lines(para, canvas, style, lines, auto_leading, offset)
+    canvas.drawText(tx)
+    canvas.restoreState()
+    return True
+
+
+def _draw_fragment_lines(para: Any, canvas: Any, style: Any, lines: list[Any], auto_leading: Any,
+                         offset: float) -> Any:
+    """The lines of a paragraph of several styles (`draw_left_aligned`), in a text object set up as
+    `Paragraph.drawPara` sets it up for them (returned, to be drawn)."""
+    from types import MethodType
+
+    from reportlab.lib.abag import ABag
+
+    f = lines[0]
+    cur_y = para.height - (f.fontSize if paragraph.paraFontSizeHeightOffset else getattr(f, "ascent", f.fontSize))
+    tx = para.beginText(style.leftIndent, cur_y)
+    tx.preformatted = False
+    paragraph._setTXLineProps(tx, canvas, style)
+    tx._do_line = MethodType(paragraph._do_line, tx)
+    tx.direction = style.wordWrap
+    xs = tx.XtraState = ABag()
+    xs.textColor = None
+    xs.backColor = None
+    xs.rise = 0
+    xs.backColors = []
+    xs.us_lines = {}
+    xs.links = {}
+    xs.link = {}
+    xs.leading = style.leading
+    xs.leftIndent = style.leftIndent
+    tx._leading = None
+    tx._olb = None
+    xs.cur_y = cur_y
+    xs.f = f
+    xs.style = style
+    xs.autoLeading = auto_leading
+    xs.paraWidth = para.width
+    tx._fontname, tx._fontsize = None, None
+    lean = auto_leading not in ("min", "max") and not getattr(style, "endDots", None)
+    leading = xs.leading
+    no_justify_last = not getattr(para, "_JustifyLast", False)
+    last_words = style.justifyLastLine
+    lim = len(lines) - 1
+    for i, line in enumerate(lines):
+        words = line.words
+        if lean and offset == 0 and line.extraSpace > -1e-8 and not xs.backColor and all(
+                not hasattr(w, "cbDefn") and not w.us_lines and not w.link and not getattr(w, "backColor", None)
+                for w in words):
+            # _leftDrawParaLineX(tx, 0, line) and _putFragLine for such a line: what they change, no more
+            tx._x_offset = offset
+            if tx._leading != leading:
+                tx.setLeading(leading)
+            for w in words:
+                size = w.fontSize
+                if (tx._fontname, tx._fontsize) != (w.fontName, size):
+                    tx._setFont(w.fontName, size)
+                color = w.textColor
+                if xs.textColor != color:
+                    xs.textColor = color
+                    tx.setFillColor(color)
+                rise = w.rise
+                if xs.rise != rise:
+                    xs.rise = rise
+                    tx.setRise(rise)
+                tx._textOut(w.text, w is words[-1])
+            if xs.backColors or xs.links or xs.us_lines:
+                paragraph._do_post_text(tx)
+            else:  # what _do_post_text does with nothing to draw (and neither 'min' nor 'max' leading)
+                xs.links = {}
+                xs.cur_y -= xs.style.leading
+        else:
+            last = no_justify_last and i == lim
+            if last and last_words and line.wordCount > last_words:
+                last = False
+            paragraph._leftDrawParaLineX(tx, offset, line, last)
+            paragraph._do_post_text(tx)
+        offset = 0
+    return tx
 
 
 # -- QR codes (booklet.flowables.QrCode) --------------------------------------------------

@@ -505,7 +505,8 @@ def test_split_string_splits_as_reportlab_does(texts: list[str]) -> None:
 
 
 def test_the_faster_paths_write_what_reportlab_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every build of BUILDS with ReportLab's own sameFrag, splitString and markup parser: the same bytes."""
+    """Every build of BUILDS with ReportLab's own sameFrag, splitString, markup parser, canvas, text objects and
+    paragraph drawing (rl_internals.LeanCanvas, draw_left_aligned): the same bytes."""
     from reportlab.lib.rl_accel import sameFrag
     from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.platypus import Table, paragraph
@@ -518,6 +519,10 @@ def test_the_faster_paths_write_what_reportlab_writes(monkeypatch: pytest.Monkey
     monkeypatch.setattr(TTFont, "splitString", rl_internals.REPORTLAB_SPLIT_STRING)
     monkeypatch.setattr(flowables, "_from_template", lambda text, style: None)
     monkeypatch.setattr(BookletTable, "_calc", Table._calc)
+    monkeypatch.setattr(flowables, "draw_left_aligned", lambda para: False)
+    for name in ("push_state_stack", "pop_state_stack", "saveState", "restoreState", "translate", "beginText",
+                 "stringWidth", "setFillColor"):
+        monkeypatch.delattr(rl_internals.LeanCanvas, name)  # ReportLab's Canvas and PDFTextObject
     flowables._parsed.clear()
     assert [digest(*build) for build in BUILDS] == faster
 
@@ -723,3 +728,214 @@ def test_every_inner_page_has_its_footer_when_a_booklet_is_laid_out_again() -> N
     assert len(footers) >= 4
     for number, footer in enumerate(footers, start=2):
         assert footer == f"Πώς να μετράτε την αρτηριακή πίεση στο σπίτι · BP-HOME-EL Σελίδα {number}"  # noqa: RUF001
+
+
+# -- drawing: rl_internals.LeanCanvas, LeanTextObject, draw_left_aligned ---------------------------------------
+#: Canvas operations (name, arguments) for the lean canvas tests: state saved and restored (nested), moves of the
+#: origin under other matrices (scaled, rotated, skewed, negative and signed-zero factors) and right after a ' cm'
+#: that ReportLab merges them into, colours of every kind (alpha 1, another alpha, CMYK, tuples, names), forms.
+_CANVAS_OPS = st.one_of(
+    st.tuples(st.just("saveState")), st.tuples(st.just("restoreState")),
+    st.tuples(st.just("translate"), st.floats(-500, 500), st.floats(-500, 500)),
+    st.tuples(st.just("translate"), st.sampled_from([0, 1, -0.0, 0.1, 1e-9, 36.85039370078]),
+              st.sampled_from([0, -1, 0.0, 2.5, -1e-7, 401.23456789])),
+    st.tuples(st.just("scale"), st.sampled_from([1, 2, 0.5, -1, -0.0]), st.sampled_from([1, 3, -2, 0.25])),
+    st.tuples(st.just("rotate"), st.sampled_from([0, 30, 90, 180, -45])),
+    st.tuples(st.just("skew"), st.sampled_from([0, 10]), st.sampled_from([0, 5])),
+    st.tuples(st.just("transform"), *[st.sampled_from([0, 1, -1, 0.5, -0.0, 3.25])] * 6),
+    st.tuples(st.just("setFillColor"), st.sampled_from(["#1a4d8f", "#000000", "alpha", "cmyk", "rgb", "name", "gray"])),
+    st.tuples(st.just("setFont"), st.sampled_from([9, 11.5])),
+    st.tuples(st.just("rect")), st.tuples(st.just("form")),
+)
+
+
+def _canvas_op(canvas: object, op: tuple[object, ...], font: str) -> None:
+    from reportlab.lib.colors import CMYKColor, Color, HexColor
+
+    name, *args = op
+    if name == "setFillColor":
+        colour = {"#1a4d8f": HexColor("#1a4d8f"), "#000000": HexColor("#000000"), "alpha": Color(0.2, 0.4, 0.6, 0.5),
+                  "cmyk": CMYKColor(0.1, 0.2, 0.3, 0.4), "rgb": (0.1, 0.2, 0.3), "name": "red",
+                  "gray": Color(0.5, 0.5, 0.5, alpha=1.0)}[str(args[0])]
+        canvas.setFillColor(colour)  # type: ignore[attr-defined]
+    elif name == "setFont":
+        canvas.setFont(font, args[0])  # type: ignore[attr-defined]
+    elif name == "rect":
+        canvas.rect(1, 2, 30, 40, fill=1)  # type: ignore[attr-defined]
+    elif name == "form":
+        forms = canvas.__dict__["_test_forms"] = canvas.__dict__.get("_test_forms", 0) + 1
+        canvas.beginForm(f"F{forms}")  # type: ignore[attr-defined]
+        canvas.translate(3, 4)  # type: ignore[attr-defined]
+        canvas.drawString(0, 0, "form")  # type: ignore[attr-defined]
+        canvas.endForm()  # type: ignore[attr-defined]
+    else:
+        getattr(canvas, str(name))(*args)
+
+
+def _canvas_state(canvas: object) -> str:
+    from booklet.rl_internals import STATE_ATTRIBUTES
+
+    d = canvas.__dict__
+    values = [d[name] for name in STATE_ATTRIBUTES if name != "_extgstate"]
+    return repr((values, d["_extgstate"]._d, d["_code"], d["_doc"]._pdfVersion, len(d["state_stack"])))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CANVAS_OPS, max_size=40))
+def test_the_lean_canvas_keeps_state_and_moves_as_reportlab_does(ops: list[tuple[object, ...]]) -> None:
+    """rl_internals.LeanCanvas (saveState, restoreState, push/pop_state_stack through forms, translate,
+    setFillColor): after every operation, the same operators, state (matrix and its signed zeros included) and
+    PDF version as ReportLab's Canvas; and the same bytes when saved."""
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from booklet.fonts import font_set
+    from booklet.rl_internals import LeanCanvas
+
+    font = font_set().regular
+    ours, theirs = LeanCanvas(io.BytesIO(), invariant=1), Canvas(io.BytesIO(), invariant=1)
+    for op in ops:
+        if op[0] == "restoreState" and not theirs.state_stack:
+            continue
+        for canvas in (ours, theirs):
+            _canvas_op(canvas, op, font)
+        assert _canvas_state(ours) == _canvas_state(theirs)
+    while theirs.state_stack:
+        ours.restoreState()
+        theirs.restoreState()
+        assert _canvas_state(ours) == _canvas_state(theirs)
+    assert ours.getpdfdata() == theirs.getpdfdata()
+
+
+def test_a_translate_after_a_cm_is_merged_as_reportlab_merges_it() -> None:
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from booklet.rl_internals import LeanCanvas
+
+    for canvas in (LeanCanvas(io.BytesIO()), Canvas(io.BytesIO())):
+        canvas.saveState()
+        canvas.scale(2, 0.5)
+        canvas.translate(10, -4.25)
+        canvas.translate(1.5, 3)
+        assert canvas._code[-2:] == ["q", "2 0 0 .5 23 -0.625 cm"]
+        assert canvas._currentMatrix == (2, 0, 0, 0.5, 23.0, -0.625)
+
+
+_LINE_CHARS = [*"ab Z()\\\u00a0\t\u00eb\u0141\u20ac\u03b1\u043a\ufb01\u2014"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet=st.sampled_from(_LINE_CHARS), max_size=20),
+                          st.sampled_from([9, 11.5, 14]), st.booleans()), max_size=25))
+def test_the_lean_text_object_writes_what_reportlab_writes(lines: list[tuple[str, float, bool]]) -> None:
+    """rl_internals.LeanTextObject: the same operators as PDFTextObject for text in a TrueType font, line after line,
+    with font and size changes and characters that fill several subsets; the text objects begun one after another
+    in two documents."""
+    import io
+
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.pdfgen.textobject import PDFTextObject
+
+    from booklet.fonts import font_set
+    from booklet.rl_internals import LeanCanvas, LeanTextObject
+
+    fonts = font_set()
+    many = "".join(map(chr, range(0x400, 0x4A0)))  # more characters than one subset holds
+    ours, theirs = LeanCanvas(io.BytesIO()), Canvas(io.BytesIO())
+    for start in range(0, len(lines) + 1, 7):
+        txs = [canvas.beginText(10, 20) for canvas in (ours, theirs)]
+        assert type(txs[0]) is LeanTextObject
+        assert type(txs[1]) is PDFTextObject
+        for text, size, bold in [*lines[start:start + 7], (many, 10, False), ("", 10, True)]:
+            for tx in txs:
+                tx.setFont(fonts.bold if bold else fonts.regular, size, size * 1.2)
+                tx._textOut(text, 1)
+                tx.textOut(text)
+                tx.textLine(text)
+        assert txs[0].getCode() == txs[1].getCode()
+        assert txs[0]._curSubset == txs[1]._curSubset
+
+
+def _paragraph_cases() -> list[tuple[str, dict[str, object], bool]]:
+    """(markup, style options, whether rl_internals.draw_left_aligned draws it rather than ReportLab's drawPara)."""
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_RIGHT
+
+    long = "A first line of words, then some more words that wrap onto the next line and the one after it. " * 3
+    mixed = ("Some <b>bold</b> and <i>italic</i> words, <font size=13>larger</font>, <font color='#aa0000'>red"
+             "</font>, x<super>2</super> and H<sub>2</sub>O in lines that go on and on. ") * 3
+    return [
+        (long, {}, True),
+        ("Short.", {}, True),
+        (long, {"firstLineIndent": 12}, True),
+        (long, {"firstLineIndent": -6, "leftIndent": 10}, True),
+        (long, {"leftIndent": 7.5, "textColor": HexColor("#1a4d8f")}, True),
+        ("Averyveryverylongwordthatcannotfitonanyline" * 2 + " and more", {}, True),
+        (long, {"autoLeading": "max"}, True),
+        (long, {"autoLeading": "min"}, True),
+        ("Zo\u00eb \u0141ucja \u2014 \u03b1\u03b2 \u043a\u0438 text " * 8, {}, True),
+        ("<u>underlined text</u> " * 10, {}, True),  # (one style with underlines or links: several, for ReportLab)
+        ('<a href="https://example.org">a link</a> ' * 10, {}, True),
+        (long, {"alignment": TA_RIGHT}, False),
+        (long, {"alignment": TA_CENTER}, False),
+        (long, {"alignment": TA_JUSTIFY}, False),
+        (long, {"backColor": HexColor("#eeeeee")}, False),
+        (long, {"borderColor": HexColor("#000000"), "borderWidth": 1}, False),
+        (long, {"bulletText": "\u2022"}, False),
+        (mixed, {}, True),
+        (mixed, {"firstLineIndent": 9, "leftIndent": 4}, True),
+        (mixed, {"autoLeading": "max"}, True),
+        (mixed, {"autoLeading": "min"}, True),
+        (mixed, {"endDots": "."}, True),
+        (mixed, {"alignment": TA_JUSTIFY}, False),
+        (mixed, {"bulletText": "1."}, False),
+        ("<b>Averyveryverylongwordthatcannotfitonanyline</b>" * 2 + " and <i>more</i>", {}, True),
+        ("Words <u>underlined</u>, <strike>struck</strike>, <b>bold</b> and more words after them. " * 4, {}, True),
+        ('Read <a href="https://example.org/a">the <b>page</b></a> or <a href="#here">this</a>, then more. ' * 4,
+         {}, True),
+        ("Some <font backColor='#ffee00'>highlighted</font> words and <b>bold</b> ones, on and on. " * 4, {}, True),
+        ("<b>Bold</b> and a break<br/>then <i>italic</i> words on a line of their own and more text" * 2, {}, True),
+        ("<b></b>", {}, True),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_paragraph_cases())))
+def test_a_left_aligned_paragraph_is_drawn_as_reportlab_draws_it(case: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """flowables.Paragraph draws through rl_internals.draw_left_aligned (the paragraphs it takes) or ReportLab's
+    drawPara (the others): the same operators as ReportLab's drawPara, on a lean canvas and on ReportLab's."""
+    import io
+
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfgen.canvas import Canvas
+
+    from booklet import flowables
+    from booklet.fonts import font_set
+    from booklet.rl_internals import LeanCanvas
+
+    fonts = font_set()
+    text, options, ours_draws = _paragraph_cases()[case]
+    bullet = options.pop("bulletText", None)
+    style = ParagraphStyle(f"case{case}", fontName=fonts.regular, fontSize=10, leading=13, **options)
+
+    def draw(canvas_class: type, lean: bool) -> tuple[list[str], bytes]:
+        canvas = canvas_class(io.BytesIO(), invariant=1)
+        para = flowables.Paragraph(text, style, bulletText=bullet)
+        para.wrap(150, 1000)
+        with monkeypatch.context() as m:
+            if not lean:  # ReportLab's drawPara draws every paragraph
+                m.setattr(flowables, "draw_left_aligned", lambda para: False)
+            para.drawOn(canvas, 20, 30)
+        code = list(canvas._code)
+        canvas.bookmarkPage("here")
+        return code, canvas.getpdfdata()  # the page and its link annotations
+
+    taken = []
+    monkeypatch.setattr(flowables, "draw_left_aligned",
+                        lambda para, draw=flowables.draw_left_aligned: taken.append(draw(para)) or taken[-1])
+    theirs = draw(Canvas, lean=False)
+    assert draw(LeanCanvas, lean=True) == theirs
+    assert draw(Canvas, lean=True) == theirs
+    assert taken[0] == ours_draws  # the paragraphs it draws itself (the others: ReportLab's drawPara)
