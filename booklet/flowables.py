@@ -29,6 +29,7 @@ from .rl_internals import (
     WRAP_STATE,
     clean_paragraph_text,
     draw_left_aligned,
+    faster_clone,
     faster_same_frag,
     fragments_from_template,
     memoise_string_widths,
@@ -40,6 +41,7 @@ from .theme import LEFT_TO_RIGHT, Direction
 
 memoise_string_widths()
 faster_same_frag()
+faster_clone()
 
 
 #: Parsed paragraphs kept per process: a personalised batch re-renders the same handout for every row,

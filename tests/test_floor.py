@@ -519,6 +519,8 @@ def test_the_faster_paths_write_what_reportlab_writes(monkeypatch: pytest.Monkey
     monkeypatch.setattr(TTFont, "splitString", rl_internals.REPORTLAB_SPLIT_STRING)
     monkeypatch.setattr(flowables, "_from_template", lambda text, style: None)
     monkeypatch.setattr(BookletTable, "_calc", Table._calc)
+    for cls in rl_internals.CLONED:
+        monkeypatch.delattr(cls, "clone")  # ABag's
     monkeypatch.setattr(flowables, "draw_left_aligned", lambda para: False)
     for name in ("push_state_stack", "pop_state_stack", "saveState", "restoreState", "translate", "beginText",
                  "stringWidth", "setFillColor"):
@@ -939,3 +941,26 @@ def test_a_left_aligned_paragraph_is_drawn_as_reportlab_draws_it(case: int, monk
     assert draw(LeanCanvas, lean=True) == theirs
     assert draw(Canvas, lean=True) == theirs
     assert taken[0] == ours_draws  # the paragraphs it draws itself (the others: ReportLab's drawPara)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["text", "fontName", "fontSize", "textColor", "rise", "link", "us_lines",
+                                        "kind", "lines", "words", "_fkind"]),
+                       st.one_of(st.none(), st.integers(), st.text(max_size=5), st.lists(st.integers(), max_size=2))),
+       st.dictionaries(st.sampled_from(["text", "kind", "lines", "extra"]), st.integers(), max_size=2))
+def test_fragments_and_lines_are_copied_as_abag_copies_them(attributes: dict[str, object],
+                                                           changes: dict[str, object]) -> None:
+    """rl_internals._clone, the clone of paragraph fragments and lines: a new object of the class with the same
+    attributes in the same order (the same objects, not copies of them), and the changes asked for."""
+    from reportlab.lib.abag import ABag
+
+    from booklet import rl_internals
+
+    for cls in rl_internals.CLONED:
+        assert cls.clone is rl_internals._clone
+        original = cls(**attributes)
+        ours, theirs = original.clone(**changes), ABag.clone(original, **changes)
+        assert type(ours) is type(theirs) is cls
+        assert ours is not original
+        assert list(ours.__dict__.items()) == list(theirs.__dict__.items())
+        assert all(ours.__dict__[k] is theirs.__dict__[k] for k in ours.__dict__)
