@@ -129,8 +129,7 @@ class BookletTable(Table):
         Tables that are not that simple (spans, no-split ranges, row heights or column widths not given in
         points) are measured by ReportLab's every time. tests/test_floor.py pins the state it leaves."""
         known = self._booklet_rows
-        rows = [tuple(row) for row in self._cellvalues]
-        if known is not None and known[0] == rows and known[1] == availWidth:
+        if known is not None and known[1] == availWidth and known[0] == [tuple(row) for row in self._cellvalues]:
             heights, positions, self._height = known[2:]
             self._rowHeights, self._rowpositions, self._hmax = list(heights), list(positions), len(heights)
             return

@@ -638,17 +638,6 @@ class LeanCanvas(Canvas):
     def pop_state_stack(self) -> None:
         self.__dict__.update(zip(STATE_ATTRIBUTES, self.state_stack.pop(), strict=False))
 
-    def saveState(self) -> None:
-        d = self.__dict__
-        d["state_stack"].append(_state_of(d))
-        d["_extgstate"] = d["_extgstate"].pushCopy()
-        d["_code"].append("q")
-
-    def restoreState(self) -> None:
-        d = self.__dict__
-        d["_code"].append("Q")
-        d.update(zip(STATE_ATTRIBUTES, d["state_stack"].pop(), strict=False))
-
     def translate(self, dx: float, dy: float) -> None:
         code = self._code
         if (code and code[-1][-3:] == " cm") or not canvas_module.ENABLE_TRACKING \
@@ -1230,13 +1219,8 @@ def fragments_from_template(template: Any, runs: list[str], style: Any) -> list[
     """The fragments ReportLab's parser makes for the markup `runs` came from: the template's, each a new
     `ParaFrag` with the same attributes (in the same order) and its text, then the style's text transform."""
     frags, slots = template
-    made = []
-    for frag, slot in zip(frags, slots, strict=True):
-        new = ParaFrag.__new__(ParaFrag)
-        new.__dict__.update(frag.__dict__)
-        if slot is not None:
-            new.text = runs[slot]
-        made.append(new)
+    made = [_clone(frag) if slot is None else _clone(frag, text=runs[slot])
+            for frag, slot in zip(frags, slots, strict=True)]
     paragraph.textTransformFrags(made, style)
     return made
 

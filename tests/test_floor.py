@@ -522,7 +522,7 @@ def test_the_faster_paths_write_what_reportlab_writes(monkeypatch: pytest.Monkey
     for cls in rl_internals.CLONED:
         monkeypatch.delattr(cls, "clone")  # ABag's
     monkeypatch.setattr(flowables, "draw_left_aligned", lambda para: False)
-    for name in ("push_state_stack", "pop_state_stack", "saveState", "restoreState", "translate", "beginText",
+    for name in ("push_state_stack", "pop_state_stack", "translate", "beginText",
                  "stringWidth", "setFillColor"):
         monkeypatch.delattr(rl_internals.LeanCanvas, name)  # ReportLab's Canvas and PDFTextObject
     flowables._parsed.clear()
